@@ -1,0 +1,16 @@
+# Script mode helper for xuncha_embed_files: writes a C++ file holding each file's text.
+set(body "#include \"xuncha/embedded.h\"\nnamespace xuncha {\nextern const EmbeddedFileList ${SYMBOL};\n")
+set(entries "")
+set(index 0)
+foreach(file ${FILES})
+  get_filename_component(name ${file} NAME)
+  file(READ ${file} content HEX)
+  # Hex bytes avoid every quoting and raw-string-delimiter problem in SQL or data text.
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," content "${content}")
+  string(APPEND body "static const char ${SYMBOL}_${index}[] = {${content} 0};\n")
+  string(APPEND entries "  {\"${name}\", absl::string_view(${SYMBOL}_${index}, sizeof(${SYMBOL}_${index}) - 1)},\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+string(APPEND body "static const EmbeddedFile ${SYMBOL}_files[] = {\n${entries}};\n")
+string(APPEND body "const EmbeddedFileList ${SYMBOL}{${SYMBOL}_files, ${index}};\n}  // namespace xuncha\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,104 @@
+# Shared by deploy/local/up.sh and tests/run.sh: install what is missing, build, start throwaway
+# or persistent PostgreSQL 15 and Redis on loopback. Source it; it defines functions only.
+
+XUNCHA_ROOT=${XUNCHA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PG_BIN=/usr/lib/postgresql/15/bin
+
+# Debian 12 packages the build, the tests and a local run need.
+XUNCHA_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
+  libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev
+  libboost-dev libboost-system-dev libgtest-dev libgmock-dev
+  postgresql-15 postgresql-contrib redis-server kubectl wrk
+)
+
+xuncha_log() { printf '[xuncha] %s\n' "$*" >&2; }
+
+xuncha_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+xuncha_install_deps() {
+  local missing=()
+  for p in "${XUNCHA_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    xuncha_log "installing: ${missing[*]}"
+    xuncha_as_root apt-get update -q
+    xuncha_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${missing[@]}"
+  fi
+}
+
+xuncha_build() {
+  local build_dir=$1
+  cmake -S "$XUNCHA_ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # Two jobs: a generated gRPC unit takes ~350 MB and a Beast one ~580 MB; this machine has 2 cores.
+  cmake --build "$build_dir" -- -j2
+}
+
+# A loopback port nobody listens on.
+xuncha_free_port() {
+  local port
+  while :; do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# xuncha_pg_run CMD... : run a PostgreSQL tool as the postgres user (initdb refuses root).
+xuncha_pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# xuncha_pg_start DATA_DIR PORT : initialise when new, then start (waits until it accepts).
+xuncha_pg_start() {
+  local data=$1 port=$2 sock
+  sock=$(dirname "$data")
+  if [ ! -s "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$sock"
+    xuncha_pg_run "$PG_BIN/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  xuncha_pg_run "$PG_BIN/pg_ctl" -D "$data" -w -l "$sock/postgres.log" \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $sock -c max_connections=300 -c fsync=${XUNCHA_PG_FSYNC:-on}" start >/dev/null
+}
+
+xuncha_pg_stop() {
+  local data=$1
+  [ -f "$data/postmaster.pid" ] && xuncha_pg_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# xuncha_redis_start DIR PORT
+xuncha_redis_start() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  xuncha_log "redis did not start on port $port"; return 1
+}
+
+xuncha_redis_stop() {
+  local dir=$1
+  if [ -f "$dir/redis.pid" ]; then
+    kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+    rm -f "$dir/redis.pid"
+  fi
+}
+
+# Ed25519 signing key for tokens, generated on first use (never committed).
+xuncha_ensure_keys() {
+  local dir=$1
+  mkdir -p "$dir"
+  if [ ! -s "$dir/token_signing_key.pem" ]; then
+    openssl genpkey -algorithm ed25519 -out "$dir/token_signing_key.pem" 2>/dev/null
+    openssl pkey -in "$dir/token_signing_key.pem" -pubout -out "$dir/token_public_key.pem"
+    chmod 600 "$dir/token_signing_key.pem"
+  fi
+}

@@ -1,0 +1,39 @@
+// Schema migrations: `NNNN_title.sql` files applied in order at start-up, each in its own
+// transaction, under one advisory lock so that replicas starting together do not race, and
+// recorded with a checksum in `<schema>.schema_migrations`.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "xuncha/embedded.h"
+#include "xuncha/pg.h"
+
+namespace xuncha {
+
+struct Migration {
+  int version = 0;
+  std::string name;
+  absl::string_view sql;
+};
+
+// Parses and orders the files; INVALID_ARGUMENT for a bad name or a repeated version.
+absl::StatusOr<std::vector<Migration>> ParseMigrations(const EmbeddedFileList& files);
+
+// The shared tables every service schema carries (outbox, audit log, processed events,
+// idempotency records), applied as component "common" before the service's own files.
+const EmbeddedFileList& CommonMigrations();
+
+// Applies `component`'s migrations to `schema` (created when missing). Returns the number of
+// files applied now. FAILED_PRECONDITION when an applied file has since been edited.
+absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
+                                    absl::string_view component, const EmbeddedFileList& files);
+
+// Common first, then the service's own.
+absl::Status MigrateServiceSchema(PgPool& pool, absl::string_view schema,
+                                  const EmbeddedFileList& service_files);
+
+}  // namespace xuncha

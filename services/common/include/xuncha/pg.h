@@ -1,0 +1,117 @@
+// PostgreSQL access over libpqxx 6.4: a bounded pool of connections, one transaction per change,
+// and one mapping of database failures to absl::Status.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace xuncha {
+
+struct PgPoolOptions {
+  std::string url;     // libpq connection string or URI
+  std::string schema;  // search_path is "<schema>, public"
+  int size = 4;        // connections at most
+  absl::Duration acquire_timeout = absl::Seconds(2);
+  absl::Duration connect_timeout = absl::Seconds(2);
+  absl::Duration statement_timeout = absl::Seconds(5);
+};
+
+class PgPool;
+
+// A pooled connection, returned to the pool when it goes out of scope. A connection that broke
+// while in use is dropped instead, and the pool opens a fresh one on the next Acquire.
+class PgConnection {
+ public:
+  PgConnection(PgConnection&& other) noexcept;
+  PgConnection& operator=(PgConnection&&) = delete;
+  ~PgConnection();
+
+  pqxx::connection& get() { return *conn_; }
+  pqxx::connection* operator->() { return conn_.get(); }
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  friend class PgPool;
+  PgConnection(PgPool* pool, std::unique_ptr<pqxx::connection> conn);
+  PgPool* pool_;
+  std::unique_ptr<pqxx::connection> conn_;
+  bool broken_ = false;
+};
+
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+
+struct TxOptions {
+  Isolation isolation = Isolation::kReadCommitted;
+  bool read_only = false;
+  int max_attempts = 3;  // serialization failures and deadlocks are retried
+};
+
+class PgPool {
+ public:
+  explicit PgPool(PgPoolOptions options);
+  ~PgPool();
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+
+  // UNAVAILABLE when no connection can be had within acquire_timeout or the server is down.
+  absl::StatusOr<PgConnection> Acquire();
+
+  // Runs `body` in one transaction and commits when it returns OK; anything else rolls back.
+  // Serialization failures and a connection that broke before commit are retried.
+  absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& body,
+                        TxOptions options = {});
+
+  template <typename T>
+  absl::StatusOr<T> TransactWith(const std::function<absl::StatusOr<T>(pqxx::work&)>& body,
+                                 TxOptions options = {}) {
+    std::optional<T> result;
+    absl::Status status = Transact(
+        [&](pqxx::work& tx) -> absl::Status {
+          absl::StatusOr<T> r = body(tx);
+          if (!r.ok()) return r.status();
+          result = std::move(r).value();
+          return absl::OkStatus();
+        },
+        options);
+    if (!status.ok()) return status;
+    return std::move(*result);
+  }
+
+  // A cheap round trip used by health checks.
+  absl::Status Ping();
+
+  const PgPoolOptions& options() const { return options_; }
+
+ private:
+  friend class PgConnection;
+  void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
+
+  PgPoolOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;  // connections handed out or idle
+};
+
+// Maps a libpqxx/PostgreSQL failure to a status: broken connection → UNAVAILABLE, statement
+// timeout → DEADLINE_EXCEEDED, unique violation → ALREADY_EXISTS, and so on.
+absl::Status StatusFromPgException(const std::exception& e);
+
+// A text[] literal for a parameter ("{\"a\",\"b\"}"), quoting every element.
+std::string PgTextArray(const std::vector<std::string>& values);
+// Parses a text[] value as PostgreSQL prints it.
+std::vector<std::string> ParsePgTextArray(absl::string_view literal);
+
+}  // namespace xuncha

@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_env.h"
+#include "xuncha/migrations.h"
+
+namespace xuncha {
+namespace {
+
+EmbeddedFile kFiles[] = {
+    {"0001_items.sql", "CREATE TABLE items (id bigserial PRIMARY KEY, path ltree NOT NULL);"},
+    {"0002_names.sql", "ALTER TABLE items ADD COLUMN name text NOT NULL DEFAULT '';"},
+};
+
+PgPoolOptions Options(const std::string& url) {
+  PgPoolOptions o;
+  o.url = url;
+  o.size = 2;
+  return o;
+}
+
+int Count(PgPool& pool, const std::string& sql) {
+  return pool
+      .TransactWith<int>(
+          [&](pqxx::work& tx) -> absl::StatusOr<int> { return tx.exec1(sql)[0].as<int>(); })
+      .value_or(-1);
+}
+
+TEST(MigrationsPgTest, AppliesOnceAndIsIdempotent) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  ASSERT_TRUE(MigrateServiceSchema(pool, "svc", {kFiles, 2}).ok());
+  auto again = ApplyMigrations(pool, "svc", "svc", {kFiles, 2});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM svc.schema_migrations WHERE component = 'svc'"), 2);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM svc.outbox"), 0);  // common tables are there
+}
+
+TEST(MigrationsPgTest, EditedMigrationIsRefused) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  ASSERT_TRUE(ApplyMigrations(pool, "svc", "svc", {kFiles, 1}).ok());
+  EmbeddedFile edited[] = {{"0001_items.sql", "CREATE TABLE items (id int);"}};
+  auto r = ApplyMigrations(pool, "svc", "svc", {edited, 1});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MigrationsPgTest, FailedMigrationLeavesNothingHalfApplied) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  EmbeddedFile broken[] = {{"0001_ok.sql", "CREATE TABLE a (id int);"},
+                           {"0002_bad.sql", "CREATE TABLE b (id int); SELECT no_such_fn();"}};
+  EXPECT_FALSE(ApplyMigrations(pool, "svc", "svc", {broken, 2}).ok());
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM svc.schema_migrations"), 1);
+  EXPECT_EQ(
+      Count(pool, "SELECT count(*) FROM pg_tables WHERE schemaname = 'svc' AND tablename = 'b'"),
+      0);
+  // And the advisory lock was released: a second run gets through.
+  EXPECT_TRUE(ApplyMigrations(pool, "svc", "svc", {kFiles, 0}).ok());
+}
+
+TEST(MigrationsPgTest, TwoProcessesStartingAtOnceApplyEachFileOnce) {
+  testing::TestDatabase db;
+  const std::string url = db.url();
+  std::vector<pid_t> children;
+  for (int i = 0; i < 2; ++i) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      PgPool pool(Options(url));
+      absl::Status s = MigrateServiceSchema(pool, "svc", {kFiles, 2});
+      _exit(s.ok() ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  PgPool pool(Options(url));
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM svc.schema_migrations WHERE component = 'svc'"), 2);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM svc.schema_migrations WHERE component = 'common'"),
+            1);
+}
+
+}  // namespace
+}  // namespace xuncha

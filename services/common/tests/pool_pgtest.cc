@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include "test_env.h"
+#include "xuncha/pg.h"
+
+namespace xuncha {
+namespace {
+
+PgPoolOptions Options(const std::string& url) {
+  PgPoolOptions o;
+  o.url = url;
+  o.size = 2;
+  o.acquire_timeout = absl::Milliseconds(500);
+  o.connect_timeout = absl::Seconds(1);
+  o.statement_timeout = absl::Milliseconds(300);
+  return o;
+}
+
+int CountOne(PgPool& pool) {
+  auto v = pool.TransactWith<int>(
+      [](pqxx::work& tx) -> absl::StatusOr<int> { return tx.exec1("SELECT 1")[0].as<int>(); });
+  return v.ok() ? *v : -1;
+}
+
+TEST(PoolPgTest, ReconnectsAfterTheServerRestarts) {
+  testing::PrivatePostgres pg;
+  ASSERT_TRUE(pg.Start());
+  PgPool pool(Options(pg.url()));
+  ASSERT_EQ(CountOne(pool), 1);
+  ASSERT_TRUE(pg.Restart());
+  // The idle connection is now dead; the pool must notice, drop it and open a new one.
+  EXPECT_EQ(CountOne(pool), 1);
+  EXPECT_TRUE(pool.Ping().ok());
+}
+
+TEST(PoolPgTest, DatabaseDownIsUnavailableNotAHang) {
+  testing::PrivatePostgres pg;
+  ASSERT_TRUE(pg.Start());
+  PgPool pool(Options(pg.url()));
+  ASSERT_EQ(CountOne(pool), 1);
+  ASSERT_TRUE(pg.Stop());
+  const absl::Time start = absl::Now();
+  absl::Status s = pool.Transact([](pqxx::work& tx) {
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ(pool.Ping().code(), absl::StatusCode::kUnavailable);
+  // Not a performance assertion: a hang would be tens of seconds (TCP timeouts).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  ASSERT_TRUE(pg.Start());
+  EXPECT_EQ(CountOne(pool), 1);  // recovers without a restart of the client
+}
+
+TEST(PoolPgTest, StatementTimeoutIsDeadlineExceeded) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  absl::Status s = pool.Transact([](pqxx::work& tx) {
+    tx.exec("SELECT pg_sleep(2)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_EQ(CountOne(pool), 1);  // the connection is still usable
+}
+
+TEST(PoolPgTest, BoundedPoolTimesOutWhenExhausted) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  auto a = pool.Acquire();
+  auto b = pool.Acquire();
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto c = pool.Acquire();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(PoolPgTest, ErrorsRollBackAndMapToCodes) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  ASSERT_TRUE(pool.Transact([](pqxx::work& tx) {
+                    tx.exec("CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0))");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // A handler error rolls back everything the transaction did.
+  absl::Status s = pool.Transact([](pqxx::work& tx) {
+    tx.exec("INSERT INTO t VALUES (1, 1)");
+    return absl::InvalidArgumentError("name: must be set");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  s = pool.Transact([](pqxx::work& tx) {
+    tx.exec("INSERT INTO t VALUES (1, 1)");
+    tx.exec("INSERT INTO t VALUES (1, 2)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  s = pool.Transact([](pqxx::work& tx) {
+    tx.exec("INSERT INTO t VALUES (2, -1)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  auto n = pool.TransactWith<int>([](pqxx::work& tx) -> absl::StatusOr<int> {
+    return tx.exec1("SELECT count(*) FROM t")[0].as<int>();
+  });
+  EXPECT_EQ(*n, 0);
+}
+
+TEST(PoolPgTest, TextArraysRoundTrip) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  std::vector<std::string> values = {"纪检", "a\"b", "c\\d", "e,f", ""};
+  auto back = pool.TransactWith<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+    return tx.exec_params1("SELECT $1::text[]", PgTextArray(values))[0].as<std::string>();
+  });
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(ParsePgTextArray(*back), values);
+}
+
+}  // namespace
+}  // namespace xuncha

@@ -1,0 +1,121 @@
+// Directory's SQL, one named function per query, all inside the caller's transaction.
+#pragma once
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "domain.h"
+#include "xuncha/calendar.h"
+
+namespace xuncha::directory {
+
+struct StoredOrgUnit {
+  v1::OrgUnit unit;  // path and office_id (owner) filled
+  OfficeRef owner;
+};
+
+struct StoredOffice {
+  v1::Office office;  // path and parent_office_id filled
+  OfficeRef ref() const { return {office.id(), office.path()}; }
+};
+
+struct LoginRecord {
+  std::string user_id;
+  std::string password_hash;
+  LoginState state;
+  TokenClaims claims;  // subject fields, office and unit paths, roles (no iss/iat/exp/jti)
+};
+
+struct ClientRecord {
+  std::string secret_hash;
+  TokenClaims claims;
+};
+
+struct Page {
+  int size = 50;
+  std::string after;  // decoded page token: the last key of the previous page
+};
+
+class Repository {
+ public:
+  // --- org tree
+  static absl::StatusOr<StoredOrgUnit> GetOrgUnit(pqxx::work& tx, const std::string& id,
+                                                  absl::string_view field = "id");
+  static OfficeRef OwningOffice(pqxx::work& tx, const std::string& path);
+  static v1::OrgUnit InsertOrgUnit(pqxx::work& tx, const v1::OrgUnit& unit,
+                                   const std::string& parent_path);
+  static void UpdateOrgUnit(pqxx::work& tx, const std::string& id, const std::string& name,
+                            const std::string& category);
+  static void MoveSubtree(pqxx::work& tx, const std::string& id, const std::string& old_path,
+                          const std::string& new_parent_id, const std::string& new_parent_path);
+  // Children of `parent_id`, or (parent_id empty) the top units among `visible_paths`
+  // (every root when `all_roots`).
+  static std::vector<v1::OrgUnit> ListOrgUnits(pqxx::work& tx, const std::string& parent_id,
+                                               const std::vector<std::string>& visible_paths,
+                                               bool all_roots, const Page& page);
+
+  // --- offices
+  static v1::Office InsertOffice(pqxx::work& tx, const v1::Office& office);
+  static absl::StatusOr<StoredOffice> GetOffice(pqxx::work& tx, const std::string& id,
+                                                absl::string_view field = "id");
+  // Offices whose path lies under `within` (all when empty); with `parent_office_id`, only
+  // those whose nearest office above is that one.
+  static std::vector<v1::Office> ListOffices(pqxx::work& tx, const std::string& within,
+                                             const std::string& parent_office_id, const Page& page);
+
+  // --- people
+  static v1::Person InsertPerson(pqxx::work& tx, const v1::Person& person);
+  static absl::StatusOr<v1::Person> GetPerson(pqxx::work& tx, const std::string& id);
+  static std::vector<v1::Person> ListPeople(pqxx::work& tx, const std::string& office_id,
+                                            const std::string& expertise, const Page& page);
+  // NOT_FOUND naming `field` when a referenced unit does not exist.
+  static absl::Status CheckOrgUnitExists(pqxx::work& tx, const std::string& id,
+                                         absl::string_view field);
+
+  // --- accounts
+  static bool AnyUserExists(pqxx::work& tx);
+  static absl::StatusOr<v1::User> InsertUser(pqxx::work& tx, const v1::User& user,
+                                             const std::string& password_hash);
+  static absl::StatusOr<v1::User> GetUser(pqxx::work& tx, const std::string& id);
+  static std::optional<LoginRecord> FindLogin(pqxx::work& tx, const std::string& username,
+                                              bool for_update);
+  static std::optional<LoginRecord> FindLoginById(pqxx::work& tx, const std::string& user_id);
+  static void SaveLoginState(pqxx::work& tx, const std::string& user_id, const LoginState& state);
+  static v1::ApiClient InsertApiClient(pqxx::work& tx, const v1::ApiClient& client,
+                                       const std::string& secret_hash);
+  static std::optional<ClientRecord> FindClient(pqxx::work& tx, const std::string& client_id);
+  static std::optional<ClientRecord> FindClientById(pqxx::work& tx, const std::string& id) {
+    return FindClient(tx, id);
+  }
+
+  // --- refresh tokens (only hashes are stored)
+  static void InsertRefreshToken(pqxx::work& tx, const std::string& token_hash,
+                                 TokenClaims::SubjectKind kind, const std::string& subject_id,
+                                 absl::Time expires_at);
+  struct RefreshRecord {
+    TokenClaims::SubjectKind kind;
+    std::string subject_id;
+    bool active = false;
+  };
+  // Locks the row so that two concurrent refreshes with one token cannot both succeed.
+  static std::optional<RefreshRecord> FindRefreshToken(pqxx::work& tx,
+                                                       const std::string& token_hash);
+  static void RevokeRefreshToken(pqxx::work& tx, const std::string& token_hash);
+
+  // --- calendar
+  static std::string CalendarVersion(pqxx::work& tx);
+  static absl::StatusOr<WorkingCalendar> LoadCalendar(pqxx::work& tx);
+  static void ReplaceCalendarYear(pqxx::work& tx, int year, const std::vector<CalendarEntry>& e,
+                                  const std::string& source);
+  static bool CalendarYearExists(pqxx::work& tx, int year);
+};
+
+// Page tokens are opaque to clients: base64url of the last key.
+std::string EncodePageToken(const std::string& last_key);
+absl::StatusOr<Page> DecodePage(int page_size, const std::string& token);
+
+}  // namespace xuncha::directory
