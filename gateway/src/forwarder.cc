@@ -1,0 +1,151 @@
+#include "forwarder.h"
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "route_table.h"
+#include "xuncha/status.h"
+
+namespace xuncha::gateway {
+namespace {
+
+constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
+// grpc.health.v1.HealthCheckResponse{status: SERVING}, serialized. Spelled out so the gateway
+// does not need the health proto for one enum field.
+constexpr absl::string_view kServingResponse("\x08\x01", 2);
+
+// One call in flight: owns everything the callback API needs until completion.
+struct PendingCall {
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  Forwarder::Done done;
+};
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const auto& slice : slices) {
+    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Forwarder::Backend {
+  std::string name;
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::GenericStub> stub;
+};
+
+Forwarder::Forwarder(std::map<std::string, std::string> addresses) {
+  for (auto& [name, address] : addresses) {
+    auto backend = std::make_unique<Backend>();
+    backend->name = name;
+    backend->address = address;
+    grpc::ChannelArguments args;
+    // Responses are bounded by the services, not by gRPC's 4 MB default.
+    args.SetMaxReceiveMessageSize(64 << 20);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+    // Re-dial quickly after a backend restart; the default back-off reaches two minutes.
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    backend->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
+    backends_.emplace(name, std::move(backend));
+  }
+}
+
+Forwarder::~Forwarder() = default;
+
+bool Forwarder::HasBackend(const std::string& backend) const {
+  return backends_.count(backend) > 0;
+}
+
+std::vector<std::string> Forwarder::ConfiguredBackends() const {
+  std::vector<std::string> names;
+  for (const auto& [name, backend] : backends_) names.push_back(name);
+  return names;
+}
+
+void Forwarder::Call(const Route& route, std::string request,
+                     std::vector<std::pair<std::string, std::string>> metadata, absl::Time deadline,
+                     Done done) {
+  auto it = backends_.find(route.backend);
+  if (it == backends_.end()) {
+    done(absl::UnavailableError(absl::StrCat("backend ", route.backend, " not configured")), "");
+    return;
+  }
+  CallMethod(*it->second, route.grpc_method, std::move(request), std::move(metadata), deadline,
+             std::move(done));
+}
+
+void Forwarder::CallMethod(Backend& backend, const std::string& method, std::string request,
+                           std::vector<std::pair<std::string, std::string>> metadata,
+                           absl::Time deadline, Done done) {
+  auto* call = new PendingCall;
+  call->done = std::move(done);
+  grpc::Slice slice(std::move(request));
+  call->request = grpc::ByteBuffer(&slice, 1);
+  call->context.set_deadline(absl::ToChronoTime(deadline));
+  // A stopped backend must answer 503 now, not when the deadline runs out.
+  call->context.set_wait_for_ready(false);
+  for (auto& [key, value] : metadata) call->context.AddMetadata(key, value);
+  std::string backend_name = backend.name;
+  backend.stub->UnaryCall(
+      &call->context, method, grpc::StubOptions(), &call->request, &call->response,
+      [call, backend_name](grpc::Status status) {
+        std::unique_ptr<PendingCall> owned(call);
+        if (status.ok()) {
+          owned->done(absl::OkStatus(), Flatten(owned->response));
+          return;
+        }
+        absl::Status error = FromGrpcStatus(status);
+        if (error.code() == absl::StatusCode::kUnavailable &&
+            status.error_message().find("backend") == std::string::npos) {
+          // gRPC's own text ("failed to connect to all addresses") does not say which service.
+          error = absl::UnavailableError(
+              absl::StrCat("backend ", backend_name, " unavailable: ", status.error_message()));
+        }
+        owned->done(std::move(error), "");
+      });
+}
+
+void Forwarder::CheckHealth(absl::Duration timeout, HealthDone done) {
+  struct Aggregate {
+    std::mutex mu;
+    std::vector<std::pair<std::string, absl::Status>> results;
+    std::size_t remaining = 0;
+    HealthDone done;
+  };
+  auto aggregate = std::make_shared<Aggregate>();
+  aggregate->done = std::move(done);
+  aggregate->remaining = backends_.size();
+  if (backends_.empty()) {
+    aggregate->done({});
+    return;
+  }
+  absl::Time deadline = absl::Now() + timeout;
+  for (auto& [name, backend] : backends_) {
+    std::string backend_name = name;
+    CallMethod(*backend, kHealthCheckMethod, "", {}, deadline,
+               [aggregate, backend_name](absl::Status status, std::string response) {
+                 if (status.ok() && response != kServingResponse) {
+                   status = absl::UnavailableError("not serving");
+                 }
+                 std::unique_lock lock(aggregate->mu);
+                 aggregate->results.emplace_back(backend_name, std::move(status));
+                 if (--aggregate->remaining > 0) return;
+                 auto results = std::move(aggregate->results);
+                 lock.unlock();
+                 aggregate->done(std::move(results));
+               });
+  }
+}
+
+}  // namespace xuncha::gateway

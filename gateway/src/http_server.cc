@@ -1,0 +1,315 @@
+#include "http_server.h"
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "metrics.h"
+#include "transcoder.h"
+#include "xuncha/log.h"
+
+namespace xuncha::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return std::chrono::nanoseconds(absl::ToInt64Nanoseconds(d));
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  Metrics* metrics;
+  // Declared before the io_context: sessions still queued in it are destroyed with it and
+  // decrement this on the way out.
+  std::atomic<int> connections{0};
+  int port = 0;
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> accept_retry;
+  std::vector<std::thread> threads;
+
+  Impl(HttpServerOptions o, HttpHandler h, Metrics* m)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        metrics(m),
+        ioc(std::max(1, options.io_threads)) {}
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), read_timer_(stream_.get_executor()), server_(server) {
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_address_ = endpoint.address().to_string();
+    if (server_->metrics != nullptr) server_->metrics->ConnectionOpened();
+  }
+
+  ~Session() {
+    server_->connections.fetch_sub(1, std::memory_order_relaxed);
+    if (server_->metrics != nullptr) server_->metrics->ConnectionClosed();
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+  }
+
+ private:
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    parser_->body_limit(server_->options.max_body_bytes);
+    timed_out_ = false;
+    // Our own timer rather than the stream's: a stream timeout closes the socket, and a slow
+    // client should still be told 408.
+    read_timer_.expires_after(ToChrono(server_->options.request_timeout));
+    read_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        self->timed_out_ = true;
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+      }
+    });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    auto& header = parser_->get();
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      // Clients that wait for this before sending the body would otherwise stall until their
+      // own timeout.
+      static constexpr absl::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->OnReadError(ec);
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    read_timer_.cancel();
+    if (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return Close();
+    }
+    if (timed_out_ || ec == net::error::operation_aborted) {
+      // An idle kept-alive connection just goes away; a half-sent request gets an answer.
+      if (!parser_->got_some() && buffer_.size() == 0) return Close();
+      return Reject(408, 4, "request not received in time");
+    }
+    if (ec == http::error::body_limit) {
+      return Reject(
+          413, 3, absl::StrCat("request body exceeds ", server_->options.max_body_bytes, " bytes"));
+    }
+    if (ec == http::error::header_limit) {
+      return Reject(431, 3, "request header fields too large");
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return Reject(400, 3, absl::StrCat("malformed HTTP request: ", ec.message()));
+    }
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    read_timer_.cancel();
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    is_head_ = message.method() == http::verb::head;
+
+    HttpRequest request;
+    auto method = message.method_string();
+    auto target = message.target();
+    request.method = std::string(method.data(), method.size());
+    request.target = std::string(target.data(), target.size());
+    request.client_address = client_address_;
+    request.headers.reserve(std::distance(message.begin(), message.end()));
+    for (const auto& field : message) {
+      auto name = field.name_string();
+      auto value = field.value();
+      request.headers.emplace_back(
+          absl::AsciiStrToLower(absl::string_view(name.data(), name.size())),
+          std::string(value.data(), value.size()));
+    }
+    request.body = std::move(message.body());
+    // The handler may answer from any thread; the write goes back through our strand.
+    Respond respond = [self = shared_from_this()](HttpResponse response) {
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    };
+    server_->handler(std::move(request), std::move(respond));
+  }
+
+  void Reject(int status, int grpc_code, std::string message) {
+    if (server_->metrics != nullptr) {
+      server_->metrics->RequestStarted();
+      server_->metrics->RequestFinished("rejected", status, absl::ZeroDuration());
+    }
+    log::Info("http request rejected",
+              {{"status", absl::StrCat(status)}, {"client", client_address_}, {"reason", message}});
+    HttpResponse response;
+    response.status = status;
+    response.body = ErrorBody(grpc_code, message);
+    response.headers.emplace_back("Content-Type", "application/json");
+    response.close_connection = true;
+    keep_alive_ = false;
+    version_ = 11;
+    is_head_ = false;
+    Write(std::move(response));
+  }
+
+  void Write(HttpResponse response) {
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_);
+    out->set(http::field::server, "xuncha-gateway");
+    for (auto& [name, value] : response.headers) out->insert(name, value);
+    out->body() = std::move(response.body);
+    out->keep_alive(keep_alive_ && !response.close_connection);
+    out->prepare_payload();
+    if (is_head_) {
+      std::size_t length = out->body().size();
+      out->body().clear();
+      out->content_length(length);
+    }
+    bool close = !out->keep_alive();
+    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    http::async_write(stream_, *out,
+                      [self = shared_from_this(), out, close](beast::error_code ec, std::size_t) {
+                        self->stream_.expires_never();
+                        if (ec || close) return self->Close();
+                        self->ReadRequest();
+                      });
+  }
+
+  void Close() {
+    read_timer_.cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  net::steady_timer read_timer_;
+  HttpServer::Impl* server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string client_address_;
+  bool timed_out_ = false;
+  bool keep_alive_ = false;
+  bool is_head_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;  // stopping
+    if (ec) {
+      // Typically EMFILE: back off briefly instead of spinning on the error.
+      log::Warning("accept failed", {{"error", ec.message()}});
+      accept_retry->expires_after(std::chrono::milliseconds(50));
+      accept_retry->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    if (connections.fetch_add(1, std::memory_order_relaxed) >= options.max_connections) {
+      connections.fetch_sub(1, std::memory_order_relaxed);
+      if (metrics != nullptr) metrics->ConnectionRejected();
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    }
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), metrics)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+int HttpServer::port() const { return impl_->port; }
+
+absl::Status HttpServer::Start() {
+  const std::string& listen = impl_->options.listen;
+  std::size_t colon = listen.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("bad listen address '", listen, "'"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen host '", host, "'"));
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  auto& acceptor = impl_->acceptor.emplace(net::make_strand(impl_->ioc));
+  impl_->accept_retry.emplace(acceptor.get_executor());
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+  }
+  impl_->port = acceptor.local_endpoint().port();
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  if (impl_->threads.empty()) return;
+  net::post(impl_->acceptor->get_executor(), [this] {
+    beast::error_code ignored;
+    impl_->acceptor->close(ignored);
+  });
+  impl_->ioc.stop();
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+}  // namespace xuncha::gateway

@@ -1,0 +1,168 @@
+#include "transcoder.h"
+
+#include <gtest/gtest.h>
+
+#include "xuncha/directory/v1/directory.pb.h"
+
+namespace xuncha::gateway {
+namespace {
+
+namespace dir = xuncha::directory::v1;
+
+class TranscoderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto table = RouteTable::FromGeneratedPool();
+    ASSERT_TRUE(table.ok()) << table.status();
+    table_ = std::move(*table);
+  }
+
+  template <typename T>
+  absl::StatusOr<T> Build(const std::string& method, const std::string& path,
+                          const std::string& query, const std::string& body) {
+    RouteMatch match = table_.Match(method, path);
+    if (match.kind != RouteMatch::Kind::kFound) return absl::NotFoundError(path);
+    auto message = BuildRequest(*match.route, match.bindings, query, body);
+    if (!message.ok()) return message.status();
+    T typed;
+    typed.CopyFrom(**message);
+    return typed;
+  }
+
+  RouteTable table_;
+};
+
+TEST_F(TranscoderTest, NamedBodyField) {
+  auto request = Build<dir::CreateOrgUnitRequest>(
+      "POST", "/api/v1/orgs", "", R"({"name":"某市委","kind":"CITY_COMMITTEE","parent":"u1"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->org_unit().name(), "某市委");
+  EXPECT_EQ(request->org_unit().kind(), dir::OrgUnit::CITY_COMMITTEE);
+  EXPECT_EQ(request->org_unit().parent(), "u1");
+}
+
+TEST_F(TranscoderTest, UnknownJsonFieldIsRejectedByName) {
+  auto request = Build<dir::CreateOrgUnitRequest>("POST", "/api/v1/orgs", "",
+                                                  R"({"name":"x","colour":"red"})");
+  ASSERT_FALSE(request.ok());
+  EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(request.status().message().find("colour"), absl::string_view::npos) << request.status();
+}
+
+TEST_F(TranscoderTest, WrongTypeAndMalformedJsonAreInvalidArgument) {
+  EXPECT_EQ(Build<dir::CreateOrgUnitRequest>("POST", "/api/v1/orgs", "", R"({"name":12})")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Build<dir::CreateOrgUnitRequest>("POST", "/api/v1/orgs", "", R"({"name":)").status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Build<dir::CreateOrgUnitRequest>("POST", "/api/v1/orgs", "", R"({"kind":"NO_SUCH_KIND"})")
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TranscoderTest, WholeBodyWithPathOverride) {
+  auto request = Build<dir::UpdateOrgUnitRequest>("PATCH", "/api/v1/orgs/u7", "",
+                                                  R"({"id":"other","name":"新名"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->id(), "u7");
+  EXPECT_EQ(request->name(), "新名");
+}
+
+TEST_F(TranscoderTest, WholeBodyRefusesQueryParameters) {
+  EXPECT_FALSE(Build<dir::UpdateOrgUnitRequest>("PATCH", "/api/v1/orgs/u7", "name=x", "{}").ok());
+}
+
+TEST_F(TranscoderTest, EmptyBodyIsAnEmptyMessage) {
+  auto request = Build<dir::IssueTokenRequest>("POST", "/api/v1/auth/token", "", "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->username(), "");
+}
+
+TEST_F(TranscoderTest, IntegerPathVariable) {
+  auto request = Build<dir::GetCalendarYearRequest>("GET", "/api/v1/calendar/2025", "", "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->year(), 2025);
+  auto bad = Build<dir::GetCalendarYearRequest>("GET", "/api/v1/calendar/abc", "", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("year"), absl::string_view::npos);
+}
+
+TEST_F(TranscoderTest, QueryScalarsByJsonOrProtoName) {
+  auto request = Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs",
+                                                 "parent=u1&pageSize=20&pageToken=a%2Bb", "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->parent(), "u1");
+  EXPECT_EQ(request->page_size(), 20);
+  EXPECT_EQ(request->page_token(), "a+b");
+  auto snake = Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs", "page_size=5", "");
+  ASSERT_TRUE(snake.ok());
+  EXPECT_EQ(snake->page_size(), 5);
+}
+
+TEST_F(TranscoderTest, QueryErrors) {
+  EXPECT_FALSE(Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs", "pageSize=x", "").ok());
+  EXPECT_FALSE(Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs", "bogus=1", "").ok());
+  EXPECT_FALSE(
+      Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs", "pageSize=1&pageSize=2", "").ok());
+  // A field bound by the path cannot be given again in the query.
+  EXPECT_FALSE(Build<dir::GetOrgUnitRequest>("GET", "/api/v1/orgs/u1", "id=u2", "").ok());
+}
+
+TEST_F(TranscoderTest, QueryOnNamedBodyRouteBindsOtherFields) {
+  auto request = Build<dir::CountWorkingDaysRequest>("GET", "/api/v1/calendar:countWorkingDays",
+                                                     "start=2025-01-01&end=2025-02-01", "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->start(), "2025-01-01");
+  EXPECT_EQ(request->end(), "2025-02-01");
+}
+
+TEST(BindQueryTest, EnumsRepeatedAndBooleans) {
+  dir::User user;
+  ASSERT_TRUE(BindQuery(user, "roles=OFFICE_ADMIN&roles=VIEWER&roles=3&locked=true", {}).ok());
+  ASSERT_EQ(user.roles_size(), 3);
+  EXPECT_EQ(user.roles(0), dir::User::OFFICE_ADMIN);
+  EXPECT_EQ(user.roles(1), dir::User::VIEWER);
+  EXPECT_EQ(user.roles(2), dir::User::OFFICE_STAFF);
+  EXPECT_TRUE(user.locked());
+  dir::User bad;
+  auto status = BindQuery(bad, "roles=KING", {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("roles"), absl::string_view::npos);
+  EXPECT_FALSE(BindQuery(bad, "locked=maybe", {}).ok());
+}
+
+TEST(BindQueryTest, RepeatedStringsAndNestedFields) {
+  dir::Person person;
+  ASSERT_TRUE(BindQuery(person, "expertise=%E5%AE%A1%E8%AE%A1&expertise=law+firm", {}).ok());
+  EXPECT_EQ(person.expertise_size(), 2);
+  EXPECT_EQ(person.expertise(0), "审计");
+  EXPECT_EQ(person.expertise(1), "law firm");
+  dir::CreateOrgUnitRequest create;
+  ASSERT_TRUE(BindQuery(create, "orgUnit.name=x&org_unit.kind=VILLAGE", {}).ok());
+  EXPECT_EQ(create.org_unit().name(), "x");
+  EXPECT_EQ(create.org_unit().kind(), dir::OrgUnit::VILLAGE);
+  // Repeated messages cannot be addressed from a URL.
+  EXPECT_FALSE(BindQuery(person, "posts.title=x", {}).ok());
+}
+
+TEST(MessageToJsonTest, CamelCaseEnumsAsStringsAndDefaults) {
+  dir::OrgUnit unit;
+  unit.set_office_id("o1");
+  unit.set_kind(dir::OrgUnit::TOWNSHIP);
+  auto json = MessageToJson(unit);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"officeId\":\"o1\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"kind\":\"TOWNSHIP\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"name\":\"\""), std::string::npos) << *json;
+}
+
+TEST(ErrorBodyTest, Shape) {
+  EXPECT_EQ(ErrorBody(5, "no \"x\""), R"({"code":5,"message":"no \"x\"","details":[]})");
+}
+
+}  // namespace
+}  // namespace xuncha::gateway
