@@ -34,7 +34,7 @@ absl::Status Run(const xuncha::Config& config) {
   PgPoolOptions pg;
   pg.url = db_url;
   pg.schema = config.Get("db_schema", "directory");
-  ASSIGN_OR_RETURN(pg.size, config.GetInt("db_pool_size", 8));
+  ASSIGN_OR_RETURN(pg.size, config.GetInt("db_pool_size", 16));
   ASSIGN_OR_RETURN(pg.statement_timeout,
                    config.GetDuration("db_statement_timeout", absl::Seconds(5)));
   PgPool pool(pg);
@@ -85,7 +85,7 @@ absl::Status Run(const xuncha::Config& config) {
   DirectoryGrpcService service(app, auth);
   ServerOptions server_options;
   server_options.listen = config.Get("listen", "127.0.0.1:7101");
-  ASSIGN_OR_RETURN(server_options.max_threads, config.GetInt("max_threads", 16));
+  ASSIGN_OR_RETURN(server_options.max_threads, config.GetInt("max_threads", 128));
   server_options.readiness = [&pool] { return pool.Ping(); };
   GrpcServer server(server_options, {&service});
   RETURN_IF_ERROR(server.Start());

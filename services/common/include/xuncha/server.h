@@ -25,7 +25,10 @@ namespace xuncha {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";
-  int max_threads = 16;  // sync handler threads at most (blocking DB work runs on these)
+  // Sync handler threads at most (blocking DB work runs on these). Calls beyond it are refused
+  // with RESOURCE_EXHAUSTED by gRPC, so it sits well above the DB pool: extra callers queue on
+  // the pool (bounded by its acquire timeout) instead of failing at once.
+  int max_threads = 128;
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration probe_interval = absl::Seconds(2);
   // SERVING while this returns OK (e.g. the database answers); null means always serving.
