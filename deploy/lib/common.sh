@@ -10,7 +10,7 @@ XUNCHA_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
   libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev
-  postgresql-15 postgresql-contrib redis-server kubectl wrk
+  postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl
 )
 
 xuncha_log() { printf '[xuncha] %s\n' "$*" >&2; }
@@ -71,11 +71,13 @@ xuncha_pg_stop() {
   [ -f "$data/postmaster.pid" ] && xuncha_pg_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# xuncha_redis_start DIR PORT
+# xuncha_redis_start DIR PORT [persist]: with "persist", an append-only file keeps streams (events
+# not yet consumed) across restarts; tests run without it.
 xuncha_redis_start() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 aof=no
+  [ "${3:-}" = persist ] && aof=yes
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly "$aof" --daemonize yes \
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do
     redis-cli -p "$port" ping >/dev/null 2>&1 && return 0

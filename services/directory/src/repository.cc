@@ -1,5 +1,7 @@
 #include "repository.h"
 
+#include <map>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -184,14 +186,15 @@ std::vector<v1::OrgUnit> Repository::ListOrgUnits(pqxx::work& tx, const std::str
                                                   const std::vector<std::string>& visible_paths,
                                                   bool all_roots, const Page& page) {
   auto [after_name, after_id] = SplitKey(page.after);
-  const std::string keyset = page.after.empty() ? "" : " AND (u.name, u.id::text) > ($2, $3)";
+  // Always present (and typed) so every branch binds the same four parameters.
+  const std::string keyset = " AND ($2::text = '' OR (u.name, u.id::text) > ($2::text, $3::text))";
   pqxx::result r;
   const std::string order = " ORDER BY u.name, u.id LIMIT $4";
   if (!parent_id.empty()) {
     r = tx.exec_params(kOrgColumns + "WHERE u.parent_id = $1::uuid" + keyset + order, parent_id,
                        after_name, after_id, page.size + 1);
   } else if (all_roots) {
-    r = tx.exec_params(kOrgColumns + "WHERE u.parent_id IS NULL AND $1 = ''" + keyset + order,
+    r = tx.exec_params(kOrgColumns + "WHERE u.parent_id IS NULL AND $1::text = ''" + keyset + order,
                        std::string(), after_name, after_id, page.size + 1);
   } else {
     r = tx.exec_params(kOrgColumns + "WHERE u.path = ANY($1::ltree[])" + keyset + order,
@@ -267,40 +270,58 @@ v1::Person Repository::InsertPerson(pqxx::work& tx, const v1::Person& person) {
   return *GetPerson(tx, id);
 }
 
-absl::StatusOr<v1::Person> Repository::GetPerson(pqxx::work& tx, const std::string& id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT id::text, office_id::text, name, coalesce(employer_unit_id::text, ''), "
-      "expertise::text, " +
-          Micros("created_at") + " FROM people WHERE id = $1::uuid",
-      id);
-  if (r.empty()) return absl::NotFoundError(absl::StrCat("id: person ", id, " not found"));
-  v1::Person p;
-  p.set_id(r[0][0].as<std::string>());
-  p.set_office_id(r[0][1].as<std::string>());
-  p.set_name(r[0][2].as<std::string>());
-  p.set_employer_unit_id(r[0][3].as<std::string>());
-  for (auto& tag : ParsePgTextArray(r[0][4].as<std::string>())) p.add_expertise(tag);
-  SetTime(p.mutable_create_time(), r[0][5].as<int64_t>());
+namespace {
+
+// People with their posts and relatives in three queries, whatever the number of people.
+std::vector<v1::Person> LoadPeople(pqxx::work& tx, const std::vector<std::string>& ids) {
+  std::vector<v1::Person> people;
+  if (ids.empty()) return people;
+  const std::string id_array = PgTextArray(ids);
+  std::map<std::string, std::size_t> index;
   for (const auto& row : tx.exec_params(
-           "SELECT org_unit_id::text, title, start_date::text, coalesce(end_date::text, '') "
-           "FROM person_posts WHERE person_id = $1::uuid ORDER BY position",
-           id)) {
-    auto* post = p.add_posts();
-    post->set_org_unit_id(row[0].as<std::string>());
-    post->set_title(row[1].as<std::string>());
-    post->set_start_date(row[2].as<std::string>());
-    post->set_end_date(row[3].as<std::string>());
+           "SELECT id::text, office_id::text, name, coalesce(employer_unit_id::text, ''), "
+           "expertise::text, " +
+               Micros("created_at") + " FROM people WHERE id = ANY($1::uuid[]) ORDER BY name, id",
+           id_array)) {
+    v1::Person p;
+    p.set_id(row[0].as<std::string>());
+    p.set_office_id(row[1].as<std::string>());
+    p.set_name(row[2].as<std::string>());
+    p.set_employer_unit_id(row[3].as<std::string>());
+    for (auto& tag : ParsePgTextArray(row[4].as<std::string>())) p.add_expertise(tag);
+    SetTime(p.mutable_create_time(), row[5].as<int64_t>());
+    index[p.id()] = people.size();
+    people.push_back(std::move(p));
   }
-  for (const auto& row :
-       tx.exec_params("SELECT org_unit_id::text, relation, name FROM person_relatives "
-                      "WHERE person_id = $1::uuid ORDER BY position",
-                      id)) {
-    auto* rel = p.add_relatives();
-    rel->set_org_unit_id(row[0].as<std::string>());
-    rel->set_relation(row[1].as<std::string>());
-    rel->set_name(row[2].as<std::string>());
+  for (const auto& row : tx.exec_params(
+           "SELECT person_id::text, org_unit_id::text, title, start_date::text, "
+           "coalesce(end_date::text, '') FROM person_posts WHERE person_id = ANY($1::uuid[]) "
+           "ORDER BY person_id, position",
+           id_array)) {
+    auto* post = people[index.at(row[0].as<std::string>())].add_posts();
+    post->set_org_unit_id(row[1].as<std::string>());
+    post->set_title(row[2].as<std::string>());
+    post->set_start_date(row[3].as<std::string>());
+    post->set_end_date(row[4].as<std::string>());
   }
-  return p;
+  for (const auto& row : tx.exec_params(
+           "SELECT person_id::text, org_unit_id::text, relation, name FROM person_relatives "
+           "WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, position",
+           id_array)) {
+    auto* rel = people[index.at(row[0].as<std::string>())].add_relatives();
+    rel->set_org_unit_id(row[1].as<std::string>());
+    rel->set_relation(row[2].as<std::string>());
+    rel->set_name(row[3].as<std::string>());
+  }
+  return people;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Person> Repository::GetPerson(pqxx::work& tx, const std::string& id) {
+  std::vector<v1::Person> people = LoadPeople(tx, {id});
+  if (people.empty()) return absl::NotFoundError(absl::StrCat("id: person ", id, " not found"));
+  return std::move(people.front());
 }
 
 std::vector<v1::Person> Repository::ListPeople(pqxx::work& tx, const std::string& office_id,
@@ -311,9 +332,9 @@ std::vector<v1::Person> Repository::ListPeople(pqxx::work& tx, const std::string
       "AND ($2 = '' OR expertise @> ARRAY[$2]) AND ($3 = '' OR (name, id::text) > ($3, $4)) "
       "ORDER BY name, id LIMIT $5",
       office_id, expertise, after_name, after_id, page.size + 1);
-  std::vector<v1::Person> out;
-  for (const auto& row : r) out.push_back(*GetPerson(tx, row[0].as<std::string>()));
-  return out;
+  std::vector<std::string> ids;
+  for (const auto& row : r) ids.push_back(row[0].as<std::string>());
+  return LoadPeople(tx, ids);
 }
 
 bool Repository::AnyUserExists(pqxx::work& tx) {

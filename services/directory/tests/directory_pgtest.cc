@@ -215,6 +215,32 @@ TEST_F(DirectoryTest, CityReadsItsCountiesButDoesNotChangeThem) {
   get.set_id(c.city.id());
   EXPECT_EQ(stub_->GetOrgUnit(Ctx(c.admin_a).get(), get, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // Listing without a parent starts at the top the caller can see.
+  v1::ListOrgUnitsResponse tops;
+  ASSERT_TRUE(stub_->ListOrgUnits(Ctx(AdminToken()).get(), {}, &tops).ok());
+  ASSERT_EQ(tops.org_units_size(), 1);
+  EXPECT_EQ(tops.org_units(0).id(), c.city.id());
+  ASSERT_TRUE(stub_->ListOrgUnits(Ctx(c.admin_a).get(), {}, &tops).ok());
+  ASSERT_EQ(tops.org_units_size(), 1);
+  EXPECT_EQ(tops.org_units(0).id(), c.county_a.id());
+  // Children page by page.
+  for (int i = 0; i < 5; ++i) {
+    CreateUnit(c.admin_a, c.county_a.id(), absl::StrCat("镇", i), v1::OrgUnit::TOWNSHIP);
+  }
+  v1::ListOrgUnitsRequest page_req;
+  page_req.set_parent(c.county_a.id());
+  page_req.set_page_size(2);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    v1::ListOrgUnitsResponse page;
+    ASSERT_TRUE(stub_->ListOrgUnits(Ctx(c.city_admin).get(), page_req, &page).ok());
+    for (const auto& u : page.org_units()) seen.push_back(u.name());
+    if (page.next_page_token().empty()) break;
+    page_req.set_page_token(page.next_page_token());
+  }
+  // 甲县某镇 from above plus 镇0..镇4, each once, in name order.
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   // Listing offices: the city sees three, county A only itself.
   v1::ListOfficesResponse offices;
   ASSERT_TRUE(stub_->ListOffices(Ctx(c.city_admin).get(), {}, &offices).ok());
