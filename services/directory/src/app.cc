@@ -4,6 +4,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/audit.h"
 #include "xuncha/crypto.h"
+#include "xuncha/idempotency.h"
 #include "xuncha/log.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
@@ -44,6 +45,15 @@ DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay,
 
 absl::Status DirectoryApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
   RETURN_IF_ERROR(pool_.Transact(body));
+  if (relay_ != nullptr) relay_->Wake();
+  return absl::OkStatus();
+}
+
+absl::Status DirectoryApp::WriteOnce(const RequestContext& rc, absl::string_view method,
+                                     const google::protobuf::Message& request,
+                                     google::protobuf::Message& response,
+                                     const std::function<absl::Status(pqxx::work&)>& body) {
+  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
   if (relay_ != nullptr) relay_->Wake();
   return absl::OkStatus();
 }
@@ -252,21 +262,23 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::CreateOrgUnit(const RequestContext& rc
                                                         const v1::OrgUnit& unit) {
   RETURN_IF_ERROR(ValidateNewOrgUnit(unit));
   v1::OrgUnit created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    std::string parent_path;
-    if (unit.parent().empty()) {
-      if (!rc.principal.IsPlatformAdmin()) return Denied("create", "top-level org units");
-    } else {
-      ASSIGN_OR_RETURN(StoredOrgUnit parent, Repository::GetOrgUnit(tx, unit.parent(), "parent"));
-      if (!CanManageDirectory(rc.principal, parent.owner)) {
-        return Denied("create units under", absl::StrCat("orgs/", unit.parent()));
-      }
-      parent_path = parent.unit.path();
-    }
-    created = Repository::InsertOrgUnit(tx, unit, parent_path);
-    return Record(tx, rc, "org_unit.create", absl::StrCat("orgs/", created.id()),
-                  "directory.org_unit.created", created);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "CreateOrgUnit", unit, created, [&](pqxx::work& tx) -> absl::Status {
+        std::string parent_path;
+        if (unit.parent().empty()) {
+          if (!rc.principal.IsPlatformAdmin()) return Denied("create", "top-level org units");
+        } else {
+          ASSIGN_OR_RETURN(StoredOrgUnit parent,
+                           Repository::GetOrgUnit(tx, unit.parent(), "parent"));
+          if (!CanManageDirectory(rc.principal, parent.owner)) {
+            return Denied("create units under", absl::StrCat("orgs/", unit.parent()));
+          }
+          parent_path = parent.unit.path();
+        }
+        created = Repository::InsertOrgUnit(tx, unit, parent_path);
+        return Record(tx, rc, "org_unit.create", absl::StrCat("orgs/", created.id()),
+                      "directory.org_unit.created", created);
+      }));
   return created;
 }
 
@@ -341,7 +353,7 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::MoveOrgUnit(const RequestContext& rc,
   RETURN_IF_ERROR(ValidateId("id", request.id()));
   RETURN_IF_ERROR(ValidateId("new_parent", request.new_parent()));
   v1::OrgUnit moved;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+  RETURN_IF_ERROR(WriteOnce(rc, "MoveOrgUnit", request, moved, [&](pqxx::work& tx) -> absl::Status {
     ASSIGN_OR_RETURN(StoredOrgUnit unit, Repository::GetOrgUnit(tx, request.id()));
     ASSIGN_OR_RETURN(StoredOrgUnit parent,
                      Repository::GetOrgUnit(tx, request.new_parent(), "new_parent"));
@@ -371,20 +383,22 @@ absl::StatusOr<v1::Office> DirectoryApp::CreateOffice(const RequestContext& rc,
                                                       const v1::Office& office) {
   RETURN_IF_ERROR(ValidateNewOffice(office));
   v1::Office created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(StoredOrgUnit unit,
-                     Repository::GetOrgUnit(tx, office.org_unit_id(), "org_unit_id"));
-    if (!CanManageDirectory(rc.principal, unit.owner) || rc.principal.IsApiClient()) {
-      return Denied("create an office at", absl::StrCat("orgs/", office.org_unit_id()));
-    }
-    if (unit.owner.path == unit.unit.path()) {
-      return absl::AlreadyExistsError(absl::StrCat("org_unit_id: org unit ", office.org_unit_id(),
-                                                   " already has office ", unit.owner.id));
-    }
-    created = Repository::InsertOffice(tx, office);
-    return Record(tx, rc, "office.create", absl::StrCat("offices/", created.id()),
-                  "directory.office.created", created);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "CreateOffice", office, created, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(StoredOrgUnit unit,
+                         Repository::GetOrgUnit(tx, office.org_unit_id(), "org_unit_id"));
+        if (!CanManageDirectory(rc.principal, unit.owner) || rc.principal.IsApiClient()) {
+          return Denied("create an office at", absl::StrCat("orgs/", office.org_unit_id()));
+        }
+        if (unit.owner.path == unit.unit.path()) {
+          return absl::AlreadyExistsError(absl::StrCat("org_unit_id: org unit ",
+                                                       office.org_unit_id(), " already has office ",
+                                                       unit.owner.id));
+        }
+        created = Repository::InsertOffice(tx, office);
+        return Record(tx, rc, "office.create", absl::StrCat("offices/", created.id()),
+                      "directory.office.created", created);
+      }));
   return created;
 }
 
@@ -442,28 +456,30 @@ absl::StatusOr<v1::Person> DirectoryApp::CreatePerson(const RequestContext& rc, 
   }
   RETURN_IF_ERROR(ValidateNewPerson(person));
   v1::Person created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(StoredOffice office,
-                     Repository::GetOffice(tx, person.office_id(), "office_id"));
-    if (!CanEditPeople(rc.principal, office.ref())) {
-      return Denied("record people for", absl::StrCat("offices/", person.office_id()));
-    }
-    if (!person.employer_unit_id().empty()) {
-      RETURN_IF_ERROR(
-          Repository::CheckOrgUnitExists(tx, person.employer_unit_id(), "employer_unit_id"));
-    }
-    for (int i = 0; i < person.posts_size(); ++i) {
-      RETURN_IF_ERROR(Repository::CheckOrgUnitExists(tx, person.posts(i).org_unit_id(),
-                                                     absl::StrCat("posts[", i, "].org_unit_id")));
-    }
-    for (int i = 0; i < person.relatives_size(); ++i) {
-      RETURN_IF_ERROR(Repository::CheckOrgUnitExists(
-          tx, person.relatives(i).org_unit_id(), absl::StrCat("relatives[", i, "].org_unit_id")));
-    }
-    created = Repository::InsertPerson(tx, person);
-    return Record(tx, rc, "person.create", absl::StrCat("people/", created.id()),
-                  "directory.person.created", created);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "CreatePerson", person, created, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(StoredOffice office,
+                         Repository::GetOffice(tx, person.office_id(), "office_id"));
+        if (!CanEditPeople(rc.principal, office.ref())) {
+          return Denied("record people for", absl::StrCat("offices/", person.office_id()));
+        }
+        if (!person.employer_unit_id().empty()) {
+          RETURN_IF_ERROR(
+              Repository::CheckOrgUnitExists(tx, person.employer_unit_id(), "employer_unit_id"));
+        }
+        for (int i = 0; i < person.posts_size(); ++i) {
+          RETURN_IF_ERROR(Repository::CheckOrgUnitExists(
+              tx, person.posts(i).org_unit_id(), absl::StrCat("posts[", i, "].org_unit_id")));
+        }
+        for (int i = 0; i < person.relatives_size(); ++i) {
+          RETURN_IF_ERROR(
+              Repository::CheckOrgUnitExists(tx, person.relatives(i).org_unit_id(),
+                                             absl::StrCat("relatives[", i, "].org_unit_id")));
+        }
+        created = Repository::InsertPerson(tx, person);
+        return Record(tx, rc, "person.create", absl::StrCat("people/", created.id()),
+                      "directory.person.created", created);
+      }));
   return created;
 }
 
@@ -516,24 +532,25 @@ absl::StatusOr<v1::User> DirectoryApp::CreateUser(const RequestContext& rc,
   // Hashing is deliberately slow: do it before taking a connection.
   ASSIGN_OR_RETURN(std::string hash, HashPassword(request.password(), settings_.password_hash));
   v1::User created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    if (!user.office_id().empty()) {
-      RETURN_IF_ERROR(Repository::GetOffice(tx, user.office_id(), "user.office_id").status());
-    }
-    if (!user.unit_id().empty()) {
-      RETURN_IF_ERROR(Repository::CheckOrgUnitExists(tx, user.unit_id(), "user.unit_id"));
-    }
-    if (!user.person_id().empty()) {
-      auto person = Repository::GetPerson(tx, user.person_id());
-      if (!person.ok()) {
-        return absl::NotFoundError(
-            absl::StrCat("user.person_id: person ", user.person_id(), " not found"));
-      }
-    }
-    ASSIGN_OR_RETURN(created, Repository::InsertUser(tx, user, hash));
-    return Record(tx, rc, "user.create", absl::StrCat("users/", created.id()),
-                  "directory.user.created", created);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "CreateUser", request, created, [&](pqxx::work& tx) -> absl::Status {
+        if (!user.office_id().empty()) {
+          RETURN_IF_ERROR(Repository::GetOffice(tx, user.office_id(), "user.office_id").status());
+        }
+        if (!user.unit_id().empty()) {
+          RETURN_IF_ERROR(Repository::CheckOrgUnitExists(tx, user.unit_id(), "user.unit_id"));
+        }
+        if (!user.person_id().empty()) {
+          auto person = Repository::GetPerson(tx, user.person_id());
+          if (!person.ok()) {
+            return absl::NotFoundError(
+                absl::StrCat("user.person_id: person ", user.person_id(), " not found"));
+          }
+        }
+        ASSIGN_OR_RETURN(created, Repository::InsertUser(tx, user, hash));
+        return Record(tx, rc, "user.create", absl::StrCat("users/", created.id()),
+                      "directory.user.created", created);
+      }));
   return created;
 }
 

@@ -76,6 +76,12 @@ class DirectoryApp {
  private:
   // Runs `body` in a transaction and, after a successful commit, nudges the outbox relay.
   absl::Status Write(const std::function<absl::Status(pqxx::work&)>& body);
+  // Write, honouring the caller's Idempotency-Key: a retry of the same request returns the
+  // stored `response` instead of changing anything again.
+  absl::Status WriteOnce(const RequestContext& rc, absl::string_view method,
+                         const google::protobuf::Message& request,
+                         google::protobuf::Message& response,
+                         const std::function<absl::Status(pqxx::work&)>& body);
   absl::Status Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
                       const std::string& resource, absl::string_view event_type,
                       const google::protobuf::Message& payload);

@@ -309,6 +309,29 @@ TEST_F(DirectoryTest, BadInputIsRefusedWithTheFieldAndNothingIsWritten) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
+TEST_F(DirectoryTest, IdempotencyKeyMakesARetryHarmless) {
+  const std::string admin = AdminToken();
+  v1::CreateOrgUnitRequest req;
+  req.mutable_org_unit()->set_name("某市委");
+  req.mutable_org_unit()->set_kind(v1::OrgUnit::CITY_COMMITTEE);
+  auto call = [&](const v1::CreateOrgUnitRequest& r, v1::OrgUnit* out) {
+    auto ctx = Ctx(admin);
+    ctx->AddMetadata("idempotency-key", "create-city-1");
+    return stub_->CreateOrgUnit(ctx.get(), r, out);
+  };
+  v1::OrgUnit first, second;
+  ASSERT_TRUE(call(req, &first).ok());
+  ASSERT_TRUE(call(req, &second).ok());
+  EXPECT_EQ(second.id(), first.id());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM org_units"), 1);
+  EXPECT_EQ(
+      CountRows("SELECT count(*) FROM outbox WHERE event_type = 'directory.org_unit.created'"), 1);
+  req.mutable_org_unit()->set_name("另一个市委");
+  grpc::Status s = call(req, &second);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM org_units"), 1);
+}
+
 TEST_F(DirectoryTest, LoginLockoutAfterRepeatedFailures) {
   v1::IssueTokenResponse out;
   for (int i = 0; i < 3; ++i) {
