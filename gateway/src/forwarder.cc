@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -55,6 +56,9 @@ Forwarder::Forwarder(std::map<std::string, std::string> addresses) {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     // Re-dial quickly after a backend restart; the default back-off reaches two minutes.
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    // Spread calls over every address the name resolves to (a headless Service lists each
+    // pod): HTTP/2 connections are long-lived, so pick_first would pin one pod.
+    args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
     backend->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
     backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     backends_.emplace(name, std::move(backend));
@@ -107,7 +111,7 @@ void Forwarder::CallMethod(Backend& backend, const std::string& method, std::str
         }
         absl::Status error = FromGrpcStatus(status);
         if (error.code() == absl::StatusCode::kUnavailable &&
-            status.error_message().find("backend") == std::string::npos) {
+            !absl::StartsWith(status.error_message(), "backend ")) {
           // gRPC's own text ("failed to connect to all addresses") does not say which service.
           error = absl::UnavailableError(
               absl::StrCat("backend ", backend_name, " unavailable: ", status.error_message()));

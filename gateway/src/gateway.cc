@@ -302,6 +302,17 @@ void Gateway::Forward(std::shared_ptr<Call> call) {
                          [call](absl::Status status, std::string response) {
                            call->grpc_code = std::string(CodeName(status.code()));
                            if (!status.ok()) return call->Finish(ErrorResponse(status));
+                           if (ReturnsFile(*call->route)) {
+                             auto file = ResponseToFile(response);
+                             if (!file.ok()) return call->Finish(ErrorResponse(file.status()));
+                             HttpResponse out;
+                             out.headers.emplace_back("Content-Type", file->content_type);
+                             out.headers.emplace_back("Content-Disposition",
+                                                      file->content_disposition);
+                             out.headers.emplace_back("Cache-Control", "no-store");
+                             out.body = std::move(file->content);
+                             return call->Finish(std::move(out));
+                           }
                            auto json = ResponseToJson(*call->route, response);
                            if (!json.ok()) return call->Finish(ErrorResponse(json.status()));
                            call->Finish(JsonResponse(200, *std::move(json)));

@@ -12,6 +12,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "xuncha/common/v1/file.pb.h"
 #include "xuncha/log.h"
 #include "xuncha/status.h"
 
@@ -285,6 +286,32 @@ absl::StatusOr<std::string> ResponseToJson(const Route& route, absl::string_view
     return absl::InternalError("backend sent a response that does not parse");
   }
   return MessageToJson(*response);
+}
+
+bool ReturnsFile(const Route& route) {
+  return route.method->output_type()->full_name() == "xuncha.common.v1.FileContent";
+}
+
+absl::StatusOr<FileBody> ResponseToFile(absl::string_view serialized) {
+  xuncha::common::v1::FileContent file;
+  if (!file.ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
+    return absl::InternalError("backend sent a file response that does not parse");
+  }
+  FileBody out;
+  out.content_type = file.content_type().empty() ? "application/octet-stream" : file.content_type();
+  // RFC 6266/5987: the UTF-8 name percent-encoded, so Chinese file names survive every browser.
+  std::string encoded;
+  for (unsigned char c : file.filename()) {
+    if (absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  out.content_disposition =
+      absl::StrCat("attachment; filename*=UTF-8''", encoded.empty() ? "download" : encoded);
+  out.content = std::move(*file.mutable_content());
+  return out;
 }
 
 std::string ErrorBody(int grpc_code, absl::string_view message) {

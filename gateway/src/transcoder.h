@@ -40,6 +40,15 @@ absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& messa
 // Parses the serialized response of `route` and renders it as JSON.
 absl::StatusOr<std::string> ResponseToJson(const Route& route, absl::string_view serialized);
 
+// RPCs answering xuncha.common.v1.FileContent are sent as the file itself, not as JSON.
+bool ReturnsFile(const Route& route);
+struct FileBody {
+  std::string content;
+  std::string content_type;
+  std::string content_disposition;  // attachment; filename*=UTF-8''…
+};
+absl::StatusOr<FileBody> ResponseToFile(absl::string_view serialized);
+
 // Fresh, empty message of a type whose generated code is linked in.
 std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::Descriptor* type);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "xuncha/common/v1/file.pb.h"
 #include "xuncha/directory/v1/directory.pb.h"
 
 namespace xuncha::gateway {
@@ -162,6 +163,20 @@ TEST(MessageToJsonTest, CamelCaseEnumsAsStringsAndDefaults) {
 
 TEST(ErrorBodyTest, Shape) {
   EXPECT_EQ(ErrorBody(5, "no \"x\""), R"({"code":5,"message":"no \"x\"","details":[]})");
+}
+
+TEST(FileResponseTest, KeepsItsBytesAndName) {
+  xuncha::common::v1::FileContent file;
+  file.set_content(std::string("PK\x03\x04\x00binary", 11));
+  file.set_content_type("text/csv; charset=utf-8");
+  file.set_filename("问题清单 2026.csv");
+  auto body = ResponseToFile(file.SerializeAsString());
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->content, file.content());
+  EXPECT_EQ(body->content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ(body->content_disposition,
+            "attachment; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%B8%85%E5%8D%95%202026.csv");
+  EXPECT_FALSE(ResponseToFile("\xff\xff").ok());
 }
 
 }  // namespace
