@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -305,7 +306,7 @@ absl::StatusOr<FileBody> ResponseToFile(absl::string_view serialized) {
     if (absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_') {
       encoded.push_back(static_cast<char>(c));
     } else {
-      absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+      absl::StrAppend(&encoded, absl::StrFormat("%%%02X", c));  // RFC 3986: upper-case hex
     }
   }
   out.content_disposition =
