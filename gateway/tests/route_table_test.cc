@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "google/protobuf/descriptor.h"
 #include "xuncha/directory/v1/directory.pb.h"
 
@@ -166,7 +168,8 @@ TEST(GeneratedRouteTableTest, HasEveryDirectoryRoute) {
       "xuncha.directory.v1.DirectoryService");
   int routed = 0;
   for (const auto& route : table->routes()) {
-    if (route->method->service() == service) ++routed;
+    if (route->method->service() != service) continue;  // other services' protos are linked too
+    ++routed;
     EXPECT_EQ(route->backend, "directory");
   }
   EXPECT_EQ(routed, service->method_count());
@@ -180,7 +183,8 @@ TEST(GeneratedRouteTableTest, HasEveryDirectoryRoute) {
   RouteMatch year = table->Match("PUT", "/api/v1/calendar/2025");
   ASSERT_EQ(year.kind, RouteMatch::Kind::kFound);
   EXPECT_FALSE(year.route->is_public);
-  EXPECT_EQ(table->Backends(), std::vector<std::string>{"directory"});
+  const auto backends = table->Backends();
+  EXPECT_NE(std::find(backends.begin(), backends.end(), "directory"), backends.end());
 }
 
 TEST(BackendForPackageTest, Names) {

@@ -204,8 +204,9 @@ std::string RevokedTokenKey(absl::string_view token_id) {
   return absl::StrCat("xuncha:revoked:", token_id);
 }
 
-Authenticator::Authenticator(TokenVerifier verifier, RedisClient* revocations)
-    : verifier_(std::move(verifier)), revocations_(revocations) {}
+Authenticator::Authenticator(TokenVerifier verifier, RedisClient* revocations,
+                             absl::Duration retry_after)
+    : verifier_(std::move(verifier)), revocations_(revocations), retry_after_(retry_after) {}
 
 absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -220,10 +221,12 @@ absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view he
   }
   auto claims = verifier_.Verify(header.substr(7), absl::Now());
   if (!claims.ok()) return claims.status();
-  if (revocations_ != nullptr) {
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  if (revocations_ != nullptr && now_ms >= skip_until_unix_ms_.load()) {
     auto revoked = revocations_->Command({"EXISTS", RevokedTokenKey(claims->jti())});
     if (!revoked.ok()) {
-      log::Warning("token revocation check skipped: redis unavailable",
+      skip_until_unix_ms_.store(now_ms + absl::ToInt64Milliseconds(retry_after_));
+      log::Warning("token revocation checks paused: redis unavailable",
                    {{"error", revoked.status().message()}});
     } else if (revoked->integer() > 0) {
       return absl::UnauthenticatedError("token has been revoked");

@@ -81,7 +81,8 @@ absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
   try {
     const std::string qschema = c.quote_name(std::string(schema));
     exec(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", qschema));
-    exec("CREATE EXTENSION IF NOT EXISTS ltree");
+    // In public, whatever the search_path: every service schema shares one type.
+    exec("CREATE EXTENSION IF NOT EXISTS ltree SCHEMA public");
     exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", qschema,
                       ".schema_migrations (component text NOT NULL, version int NOT NULL, name "
                       "text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL "

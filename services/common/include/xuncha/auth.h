@@ -2,6 +2,7 @@
 // every other service and the gateway hold only the public key and verify tokens themselves.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -101,7 +102,10 @@ class Authenticator {
   // `revocations` may be null (no revocation check). When Redis is unreachable the check is
   // skipped with a warning: access tokens are short-lived, and refusing every call because the
   // cache is down would turn a Redis outage into a full outage.
-  Authenticator(TokenVerifier verifier, RedisClient* revocations);
+  // After a Redis failure the check is skipped for `retry_after`, so an unresponsive Redis costs
+  // one timeout per period, not one per request.
+  Authenticator(TokenVerifier verifier, RedisClient* revocations,
+                absl::Duration retry_after = absl::Seconds(5));
 
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContext& context) const;
   absl::StatusOr<Principal> AuthenticateBearer(absl::string_view authorization_header) const;
@@ -109,6 +113,8 @@ class Authenticator {
  private:
   TokenVerifier verifier_;
   RedisClient* revocations_;
+  absl::Duration retry_after_;
+  mutable std::atomic<int64_t> skip_until_unix_ms_{0};
 };
 
 }  // namespace xuncha
