@@ -2,12 +2,14 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/audit.h"
 #include "xuncha/calendar.h"
 #include "xuncha/crypto.h"
+#include "xuncha/idempotency.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 
@@ -39,8 +41,8 @@ absl::Status FromDirectory(const absl::Status& s, const std::string& field, absl
       return absl::NotFoundError(absl::StrCat(field, ": ", what, " ", id, " not found"));
     case absl::StatusCode::kPermissionDenied:
       if (denied_means_outside) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", what, " ", id, " lies outside the organising office's tree"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": ", what, " ", id, " lies outside the organising office's tree"));
       }
       return absl::PermissionDeniedError(
           absl::StrCat(field, ": ", what, " ", id, " is not visible to you"));
@@ -85,16 +87,17 @@ absl::Status RoundNotEditable(const v1::Round& round, absl::string_view what) {
 PlanningApp::PlanningApp(PgPool& pool, OutboxRelay* relay, PlanningSettings settings)
     : pool_(pool), relay_(relay), settings_(settings) {}
 
-absl::Status PlanningApp::Write(const std::function<absl::Status(pqxx::work&)>& body,
-                                TxOptions options) {
-  RETURN_IF_ERROR(pool_.Transact(body, options));
+absl::Status PlanningApp::WriteOnce(const RequestContext& rc, absl::string_view method,
+                                    const google::protobuf::Message& request,
+                                    google::protobuf::Message& response,
+                                    const std::function<absl::Status(pqxx::work&)>& body) {
+  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
   if (relay_ != nullptr) relay_->Wake();
   return absl::OkStatus();
 }
 
-absl::Status PlanningApp::Record(pqxx::work& tx, const RequestContext& rc,
-                                 absl::string_view action, const std::string& resource,
-                                 absl::string_view event_type,
+absl::Status PlanningApp::Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
+                                 const std::string& resource, absl::string_view event_type,
                                  const google::protobuf::Message& payload) {
   RETURN_IF_ERROR(
       AppendAudit(tx, {rc.principal.ActorLabel(), std::string(action), resource, rc.request_id})
@@ -119,8 +122,8 @@ absl::StatusOr<v1::Round> PlanningApp::PeekRound(const std::string& id, absl::st
 // ---------------------------------------------------------------------------------------------
 // Plans
 
-absl::StatusOr<v1::Plan> PlanningApp::CreatePlan(const RequestContext& rc,
-                                                 OrgDirectory& directory, v1::Plan plan) {
+absl::StatusOr<v1::Plan> PlanningApp::CreatePlan(const RequestContext& rc, OrgDirectory& directory,
+                                                 v1::Plan plan) {
   const Principal& p = rc.principal;
   if (!CanEditPlanning(p, p.office_id)) return Denied("create", "plans");
   plan.set_office_id(p.office_id);
@@ -135,22 +138,22 @@ absl::StatusOr<v1::Plan> PlanningApp::CreatePlan(const RequestContext& rc,
     auto unit = directory.GetUnit(plan.unit_ids(i));
     if (!unit.ok()) return FromDirectory(unit.status(), field, "org unit", plan.unit_ids(i), true);
     if (!PathWithin(unit->path, p.office_path)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": org unit ", plan.unit_ids(i), " lies outside the office's tree"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": org unit ", plan.unit_ids(i), " lies outside the office's tree"));
     }
     units.push_back(*unit);
   }
   v1::Plan created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+  RETURN_IF_ERROR(WriteOnce(rc, "CreatePlan", plan, created, [&](pqxx::work& tx) -> absl::Status {
     if (!plan.term_plan_id().empty()) {
       ASSIGN_OR_RETURN(v1::Plan term, Repository::GetPlan(tx, plan.term_plan_id(), "term_plan_id"));
       if (term.office_id() != p.office_id || term.kind() != v1::Plan::TERM) {
         return absl::InvalidArgumentError("term_plan_id: must be a term plan of your office");
       }
       if (plan.start_year() < term.start_year() || plan.start_year() > term.end_year()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("start_year: ", plan.start_year(), " is outside the term ",
-                         term.start_year(), "-", term.end_year()));
+        return absl::InvalidArgumentError(absl::StrCat("start_year: ", plan.start_year(),
+                                                       " is outside the term ", term.start_year(),
+                                                       "-", term.end_year()));
       }
     }
     created = Repository::InsertPlan(tx, plan, units);
@@ -175,8 +178,7 @@ absl::StatusOr<v1::Plan> PlanningApp::GetPlan(const RequestContext& rc, const st
 
 absl::StatusOr<v1::ListPlansResponse> PlanningApp::ListPlans(const RequestContext& rc,
                                                              const v1::ListPlansRequest& request) {
-  const std::string office =
-      request.office().empty() ? rc.principal.office_id : request.office();
+  const std::string office = request.office().empty() ? rc.principal.office_id : request.office();
   RETURN_IF_ERROR(ValidateId("office", office));
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
   return pool_.TransactWith<v1::ListPlansResponse>(
@@ -202,21 +204,25 @@ absl::StatusOr<v1::ListPlansResponse> PlanningApp::ListPlans(const RequestContex
 absl::StatusOr<v1::Plan> PlanningApp::ApprovePlan(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
   v1::Plan approved;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, id, "id", /*for_update=*/true));
-    if (!CanApprove(rc.principal, plan.office_id())) {
-      return Denied("approve", absl::StrCat("plans/", id, " (LEADING_GROUP of its office only)"));
-    }
-    if (plan.state() != v1::Plan::DRAFT) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("state: the plan is ", v1::Plan::State_Name(plan.state()),
-                       " and cannot move to APPROVED"));
-    }
-    Repository::ApprovePlan(tx, id);
-    ASSIGN_OR_RETURN(approved, Repository::GetPlan(tx, id));
-    return Record(tx, rc, "plan.approve", absl::StrCat("plans/", id), "planning.plan.approved",
-                  approved);
-  }));
+  v1::ApprovePlanRequest request;
+  request.set_id(id);
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "ApprovePlan", request, approved, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, id, "id", /*for_update=*/true));
+        if (!CanApprove(rc.principal, plan.office_id())) {
+          return Denied("approve",
+                        absl::StrCat("plans/", id, " (LEADING_GROUP of its office only)"));
+        }
+        if (plan.state() != v1::Plan::DRAFT) {
+          return absl::FailedPreconditionError(absl::StrCat("state: the plan is ",
+                                                            v1::Plan::State_Name(plan.state()),
+                                                            " and cannot move to APPROVED"));
+        }
+        Repository::ApprovePlan(tx, id);
+        ASSIGN_OR_RETURN(approved, Repository::GetPlan(tx, id));
+        return Record(tx, rc, "plan.approve", absl::StrCat("plans/", id), "planning.plan.approved",
+                      approved);
+      }));
   return approved;
 }
 
@@ -233,9 +239,9 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
           return absl::FailedPreconditionError(
               "kind: coverage is kept for TERM plans; this is an ANNUAL plan");
         }
-        const CoverageTally own = ComputeCoverage(
-            Repository::PlanUnits(tx, id),
-            Repository::CoveredUnits(tx, id, plan.start_year(), plan.end_year()));
+        const CoverageTally own =
+            ComputeCoverage(Repository::PlanUnits(tx, id),
+                            Repository::CoveredUnits(tx, id, plan.start_year(), plan.end_year()));
         v1::Coverage out;
         out.set_plan_id(id);
         out.set_office_id(plan.office_id());
@@ -252,9 +258,8 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
         for (const auto& u : own.covered_units) fill(u, out.add_covered_units());
         for (const auto& u : own.remaining_units) fill(u, out.add_remaining_units());
         int total = own.total, covered = own.covered;
-        for (const v1::Plan& below :
-             Repository::TermPlansBelow(tx, plan.office_path(), plan.start_year(),
-                                        plan.end_year())) {
+        for (const v1::Plan& below : Repository::TermPlansBelow(
+                 tx, plan.office_path(), plan.start_year(), plan.end_year())) {
           const CoverageTally t = ComputeCoverage(
               Repository::PlanUnits(tx, below.id()),
               Repository::CoveredUnits(tx, below.id(), below.start_year(), below.end_year()));
@@ -285,7 +290,7 @@ absl::StatusOr<v1::Round> PlanningApp::CreateRound(const RequestContext& rc, v1:
   round.set_office_path(p.office_path);
   RETURN_IF_ERROR(ValidateRound(round));
   v1::Round created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+  RETURN_IF_ERROR(WriteOnce(rc, "CreateRound", round, created, [&](pqxx::work& tx) -> absl::Status {
     ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, round.plan_id(), "plan_id"));
     if (plan.office_id() != p.office_id) {
       return Denied("create rounds in", absl::StrCat("plans/", plan.id()));
@@ -297,10 +302,9 @@ absl::StatusOr<v1::Round> PlanningApp::CreateRound(const RequestContext& rc, v1:
         return Denied("follow up", absl::StrCat("rounds/", earlier.id()));
       }
       if (earlier.state() == v1::Round::DRAFT || earlier.state() == v1::Round::APPROVED) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("follow_up_of: round ", earlier.id(), " is ",
-                         v1::Round::State_Name(earlier.state()),
-                         "; a follow-up checks a round that has been in the field"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "follow_up_of: round ", earlier.id(), " is ", v1::Round::State_Name(earlier.state()),
+            "; a follow-up checks a round that has been in the field"));
       }
     }
     created = Repository::InsertRound(tx, round);
@@ -370,10 +374,10 @@ absl::Status PlanningApp::CheckNoOverlap(pqxx::work& tx, const v1::Round& round,
     c.person_id = members[i].person_id();
     c.assignments = assignments[c.person_id];
     if (auto conflict = OverlapConflict(c, round.id(), start, end)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "members[", i, "].person_id: person ", c.person_id, " is ", conflict->detail(),
-          ", which overlaps this round's stationing ", round.station_start(), " to ",
-          round.station_end()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("members[", i, "].person_id: person ", c.person_id, " is ",
+                       conflict->detail(), ", which overlaps this round's stationing ",
+                       round.station_start(), " to ", round.station_end()));
     }
   }
   return absl::OkStatus();
@@ -383,83 +387,89 @@ absl::StatusOr<v1::Round> PlanningApp::UpdateRound(const RequestContext& rc,
                                                    const v1::UpdateRoundRequest& request) {
   RETURN_IF_ERROR(ValidateId("id", request.id()));
   v1::Round updated;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, request.id(), "id", true));
-    if (!CanEditPlanning(rc.principal, round.office_id())) {
-      return Denied("change", absl::StrCat("rounds/", round.id()));
-    }
-    if (!TargetsEditable(round.state())) return RoundNotEditable(round, "its dates");
-    auto merge = [](const std::string& value, std::string* field) {
-      if (!value.empty()) *field = value;
-    };
-    merge(request.title(), round.mutable_title());
-    merge(request.topic(), round.mutable_topic());
-    merge(request.mobilisation_date(), round.mutable_mobilisation_date());
-    merge(request.station_start(), round.mutable_station_start());
-    merge(request.station_end(), round.mutable_station_end());
-    merge(request.feedback_due(), round.mutable_feedback_due());
-    RETURN_IF_ERROR(ValidateRound(round));
-    // New dates may collide with other assignments of the people already in the groups.
-    std::vector<v1::GroupMember> members;
-    std::map<std::string, std::string> group_of;
-    for (const auto& g : Repository::ListGroups(tx, round.id())) {
-      for (const auto& m : g.members()) members.push_back(m);
-    }
-    std::vector<std::string> ids;
-    for (const auto& m : members) ids.push_back(m.person_id());
-    auto assignments = Repository::Assignments(tx, ids);
-    const absl::CivilDay start = *Day(round.station_start()), end = *Day(round.station_end());
-    for (const auto& m : members) {
-      Candidate c;
-      c.person_id = m.person_id();
-      for (const auto& a : assignments[c.person_id]) {
-        if (a.round_id != round.id()) c.assignments.push_back(a);
-      }
-      if (auto conflict = OverlapConflict(c, round.id(), start, end)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "station_start: person ", c.person_id, " is ", conflict->detail(),
-            ", which would overlap the new dates"));
-      }
-    }
-    Repository::UpdateRound(tx, round);
-    ASSIGN_OR_RETURN(updated, Repository::GetRound(tx, round.id()));
-    RETURN_IF_ERROR(Record(tx, rc, "round.update", absl::StrCat("rounds/", round.id()),
-                           "planning.round.updated", updated));
-    return PublishEngagements(tx, round.id());
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "UpdateRound", request, updated, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, request.id(), "id", true));
+        if (!CanEditPlanning(rc.principal, round.office_id())) {
+          return Denied("change", absl::StrCat("rounds/", round.id()));
+        }
+        if (!TargetsEditable(round.state())) return RoundNotEditable(round, "its dates");
+        auto merge = [](const std::string& value, std::string* field) {
+          if (!value.empty()) *field = value;
+        };
+        merge(request.title(), round.mutable_title());
+        merge(request.topic(), round.mutable_topic());
+        merge(request.mobilisation_date(), round.mutable_mobilisation_date());
+        merge(request.station_start(), round.mutable_station_start());
+        merge(request.station_end(), round.mutable_station_end());
+        merge(request.feedback_due(), round.mutable_feedback_due());
+        RETURN_IF_ERROR(ValidateRound(round));
+        // New dates may collide with other assignments of the people already in the groups.
+        Repository::LockAssignments(tx);
+        std::vector<v1::GroupMember> members;
+        for (const auto& g : Repository::ListGroups(tx, round.id())) {
+          for (const auto& m : g.members()) members.push_back(m);
+        }
+        std::vector<std::string> ids;
+        for (const auto& m : members) ids.push_back(m.person_id());
+        auto assignments = Repository::Assignments(tx, ids);
+        const absl::CivilDay start = *Day(round.station_start()), end = *Day(round.station_end());
+        for (const auto& m : members) {
+          Candidate c;
+          c.person_id = m.person_id();
+          for (const auto& a : assignments[c.person_id]) {
+            if (a.round_id != round.id()) c.assignments.push_back(a);
+          }
+          if (auto conflict = OverlapConflict(c, round.id(), start, end)) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("station_start: person ", c.person_id, " is ", conflict->detail(),
+                             ", which would overlap the new dates"));
+          }
+        }
+        Repository::UpdateRound(tx, round);
+        ASSIGN_OR_RETURN(updated, Repository::GetRound(tx, round.id()));
+        RETURN_IF_ERROR(Record(tx, rc, "round.update", absl::StrCat("rounds/", round.id()),
+                               "planning.round.updated", updated));
+        return PublishEngagements(tx, round.id());
+      }));
   return updated;
 }
 
 absl::StatusOr<v1::Round> PlanningApp::TransitionRound(const RequestContext& rc,
-                                                       const std::string& id,
-                                                       v1::Round::State to) {
+                                                       const std::string& id, v1::Round::State to) {
   RETURN_IF_ERROR(ValidateId("id", id));
   v1::Round moved;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, id, "id", true));
-    const bool allowed = to == v1::Round::APPROVED ? CanApprove(rc.principal, round.office_id())
-                                                   : CanEditPlanning(rc.principal, round.office_id());
-    if (!allowed) {
-      return Denied(absl::StrCat("move to ", v1::Round::State_Name(to)),
-                    absl::StrCat("rounds/", id));
-    }
-    RETURN_IF_ERROR(CheckRoundTransition(round.state(), to));
-    if (to == v1::Round::APPROVED) {
-      ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, round.plan_id(), "plan_id"));
-      if (plan.state() != v1::Plan::APPROVED) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "plan_id: plan ", plan.id(), " is ", v1::Plan::State_Name(plan.state()),
-            "; approve the plan before its rounds"));
-      }
-    }
-    Repository::SetRoundState(tx, id, to,
-                              to == v1::Round::CLOSED ? FormatDate(TodayInChina()) : "");
-    ASSIGN_OR_RETURN(moved, Repository::GetRound(tx, id));
-    RETURN_IF_ERROR(Record(tx, rc,
-                           absl::StrCat("round.", absl::AsciiStrToLower(v1::Round::State_Name(to))),
-                           absl::StrCat("rounds/", id), RoundEventType(to), moved));
-    return PublishEngagements(tx, id);
-  }));
+  v1::RoundTransitionRequest request;
+  request.set_id(id);
+  // One method name per target state: a key reused for another transition is refused.
+  RETURN_IF_ERROR(WriteOnce(
+      rc, absl::StrCat("TransitionRound:", v1::Round::State_Name(to)), request, moved,
+      [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, id, "id", true));
+        const bool allowed = to == v1::Round::APPROVED
+                                 ? CanApprove(rc.principal, round.office_id())
+                                 : CanEditPlanning(rc.principal, round.office_id());
+        if (!allowed) {
+          return Denied(absl::StrCat("move to ", v1::Round::State_Name(to)),
+                        absl::StrCat("rounds/", id));
+        }
+        RETURN_IF_ERROR(CheckRoundTransition(round.state(), to));
+        if (to == v1::Round::APPROVED) {
+          ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, round.plan_id(), "plan_id"));
+          if (plan.state() != v1::Plan::APPROVED) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "plan_id: plan ", plan.id(), " is ", v1::Plan::State_Name(plan.state()),
+                "; approve the plan before its rounds"));
+          }
+        }
+        Repository::SetRoundState(tx, id, to,
+                                  to == v1::Round::CLOSED ? FormatDate(TodayInChina()) : "");
+        ASSIGN_OR_RETURN(moved, Repository::GetRound(tx, id));
+        RETURN_IF_ERROR(
+            Record(tx, rc, absl::StrCat("round.", absl::AsciiStrToLower(v1::Round::State_Name(to))),
+                   absl::StrCat("rounds/", id), RoundEventType(to), moved));
+        return PublishEngagements(tx, id);
+      }));
   return moved;
 }
 
@@ -475,14 +485,15 @@ absl::StatusOr<std::vector<UnitInfo>> PlanningApp::ResolveTargets(
     auto unit = directory.GetUnit(unit_ids[i]);
     if (!unit.ok()) return FromDirectory(unit.status(), field, "org unit", unit_ids[i], true);
     if (!PathWithin(unit->path, round.office_path())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": org unit ", unit_ids[i], " lies outside the organising office's tree"));
+      return absl::InvalidArgumentError(absl::StrCat(field, ": org unit ", unit_ids[i],
+                                                     " lies outside the organising office's tree"));
     }
     if (round.kind() == v1::Round::CROSS && !group.source_office_path.empty() &&
         PathWithin(unit->path, group.source_office_path)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": org unit ", unit->name, " (", unit_ids[i], ") belongs to the group's own office ",
-          group.source_office_id, "; in a CROSS round a county never inspects itself"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": org unit ", unit->name, " (", unit_ids[i],
+                       ") belongs to the group's own office ", group.source_office_id,
+                       "; in a CROSS round a county never inspects itself"));
     }
     units.push_back(*unit);
   }
@@ -542,33 +553,37 @@ absl::StatusOr<v1::Group> PlanningApp::CreateGroup(const RequestContext& rc,
   ASSIGN_OR_RETURN(std::vector<v1::GroupMember> members,
                    ResolveMembers(directory, group.members()));
   v1::Group created;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round_id, "round_id", true));
-    if (!TargetsEditable(locked.state())) return RoundNotEditable(locked, "its groups");
-    if (units.empty() && locked.kind() == v1::Round::FOLLOW_UP) {
-      // A follow-up revisits the earlier round's targets unless told otherwise.
-      for (auto& u : Repository::RoundTargets(tx, locked.follow_up_of())) {
-        if (!Repository::TargetingGroup(tx, round_id, u.id)) units.push_back(std::move(u));
-      }
-    }
-    for (std::size_t i = 0; i < units.size(); ++i) {
-      if (auto other = Repository::TargetingGroup(tx, round_id, units[i].id)) {
-        return absl::AlreadyExistsError(absl::StrCat("group.targets[", i, "].unit_id: org unit ",
-                                                     units[i].id, " is already a target of group ",
-                                                     *other, " in this round"));
-      }
-    }
-    RETURN_IF_ERROR(CheckNoOverlap(tx, locked, members, ""));
-    const std::string id = Repository::InsertGroup(tx, round_id, group.name(),
-                                                   group.source_office_id(),
-                                                   stored.source_office_path);
-    for (const auto& u : units) Repository::InsertTarget(tx, id, round_id, u);
-    Repository::ReplaceMembers(tx, id, round_id, members);
-    created = Repository::LoadGroup(tx, id);
-    RETURN_IF_ERROR(Record(tx, rc, "group.create", absl::StrCat("groups/", id),
-                           "planning.group.created", created));
-    return PublishEngagements(tx, round_id, id);
-  }));
+  v1::CreateGroupRequest request;
+  request.set_round_id(round_id);
+  *request.mutable_group() = group;
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "CreateGroup", request, created, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round_id, "round_id", true));
+        if (!TargetsEditable(locked.state())) return RoundNotEditable(locked, "its groups");
+        if (units.empty() && locked.kind() == v1::Round::FOLLOW_UP) {
+          // A follow-up revisits the earlier round's targets unless told otherwise.
+          for (auto& u : Repository::RoundTargets(tx, locked.follow_up_of())) {
+            if (!Repository::TargetingGroup(tx, round_id, u.id)) units.push_back(std::move(u));
+          }
+        }
+        for (std::size_t i = 0; i < units.size(); ++i) {
+          if (auto other = Repository::TargetingGroup(tx, round_id, units[i].id)) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("group.targets[", i, "].unit_id: org unit ", units[i].id,
+                             " is already a target of group ", *other, " in this round"));
+          }
+        }
+        if (!members.empty()) Repository::LockAssignments(tx);
+        RETURN_IF_ERROR(CheckNoOverlap(tx, locked, members, ""));
+        const std::string id = Repository::InsertGroup(
+            tx, round_id, group.name(), group.source_office_id(), stored.source_office_path);
+        for (const auto& u : units) Repository::InsertTarget(tx, id, round_id, u);
+        Repository::ReplaceMembers(tx, id, round_id, members);
+        created = Repository::LoadGroup(tx, id);
+        RETURN_IF_ERROR(Record(tx, rc, "group.create", absl::StrCat("groups/", id),
+                               "planning.group.created", created));
+        return PublishEngagements(tx, round_id, id);
+      }));
   return created;
 }
 
@@ -613,22 +628,23 @@ absl::StatusOr<v1::Group> PlanningApp::AddGroupTargets(const RequestContext& rc,
   ASSIGN_OR_RETURN(std::vector<UnitInfo> units,
                    ResolveTargets(directory, unit_ids, "unit_ids", round, group));
   v1::Group updated;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round.id(), "round_id", true));
-    if (!TargetsEditable(locked.state())) return RoundNotEditable(locked, "its targets");
-    for (std::size_t i = 0; i < units.size(); ++i) {
-      if (auto other = Repository::TargetingGroup(tx, round.id(), units[i].id)) {
-        return absl::AlreadyExistsError(absl::StrCat("unit_ids[", i, "]: org unit ", units[i].id,
-                                                     " is already a target of group ", *other,
-                                                     " in this round"));
-      }
-      Repository::InsertTarget(tx, group.id, round.id(), units[i]);
-    }
-    updated = Repository::LoadGroup(tx, group.id);
-    RETURN_IF_ERROR(Record(tx, rc, "group.add_targets", absl::StrCat("groups/", group.id),
-                           "planning.group.targets_added", updated));
-    return PublishEngagements(tx, round.id(), group.id);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "AddGroupTargets", request, updated, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round.id(), "round_id", true));
+        if (!TargetsEditable(locked.state())) return RoundNotEditable(locked, "its targets");
+        for (std::size_t i = 0; i < units.size(); ++i) {
+          if (auto other = Repository::TargetingGroup(tx, round.id(), units[i].id)) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("unit_ids[", i, "]: org unit ", units[i].id,
+                             " is already a target of group ", *other, " in this round"));
+          }
+          Repository::InsertTarget(tx, group.id, round.id(), units[i]);
+        }
+        updated = Repository::LoadGroup(tx, group.id);
+        RETURN_IF_ERROR(Record(tx, rc, "group.add_targets", absl::StrCat("groups/", group.id),
+                               "planning.group.targets_added", updated));
+        return PublishEngagements(tx, round.id(), group.id);
+      }));
   return updated;
 }
 
@@ -647,25 +663,26 @@ absl::StatusOr<v1::Group> PlanningApp::SetGroupMembers(const RequestContext& rc,
   ASSIGN_OR_RETURN(std::vector<v1::GroupMember> members,
                    ResolveMembers(directory, request.members()));
   v1::Group updated;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round.id(), "round_id", true));
-    if (!MembersEditable(locked.state())) return RoundNotEditable(locked, "its members");
-    RETURN_IF_ERROR(CheckNoOverlap(tx, locked, members, group.id));
-    Repository::ReplaceMembers(tx, group.id, round.id(), members);
-    updated = Repository::LoadGroup(tx, group.id);
-    RETURN_IF_ERROR(Record(tx, rc, "group.set_members", absl::StrCat("groups/", group.id),
-                           "planning.group.members_changed", updated));
-    return PublishEngagements(tx, round.id(), group.id);
-  }));
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "SetGroupMembers", request, updated, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Round locked, Repository::GetRound(tx, round.id(), "round_id", true));
+        if (!MembersEditable(locked.state())) return RoundNotEditable(locked, "its members");
+        Repository::LockAssignments(tx);
+        RETURN_IF_ERROR(CheckNoOverlap(tx, locked, members, group.id));
+        Repository::ReplaceMembers(tx, group.id, round.id(), members);
+        updated = Repository::LoadGroup(tx, group.id);
+        RETURN_IF_ERROR(Record(tx, rc, "group.set_members", absl::StrCat("groups/", group.id),
+                               "planning.group.members_changed", updated));
+        return PublishEngagements(tx, round.id(), group.id);
+      }));
   return updated;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Talent pool and draws
 
-absl::StatusOr<v1::TalentPoolEntry> PlanningApp::EnrolTalent(const RequestContext& rc,
-                                                             OrgDirectory& directory,
-                                                             const v1::EnrolTalentRequest& request) {
+absl::StatusOr<v1::TalentPoolEntry> PlanningApp::EnrolTalent(
+    const RequestContext& rc, OrgDirectory& directory, const v1::EnrolTalentRequest& request) {
   const Principal& p = rc.principal;
   if (!CanEditPlanning(p, p.office_id)) return Denied("enrol people in", "the talent pool");
   RETURN_IF_ERROR(ValidateId("person_id", request.person_id()));
@@ -714,7 +731,7 @@ absl::StatusOr<v1::TalentPoolEntry> PlanningApp::EnrolTalent(const RequestContex
     out->set_unit_path(path);
     out->set_relation(rel.relation());
   }
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+  RETURN_IF_ERROR(WriteOnce(rc, "EnrolTalent", request, entry, [&](pqxx::work& tx) -> absl::Status {
     Repository::UpsertTalent(tx, entry);
     return Record(tx, rc, "talent.enrol",
                   absl::StrCat("offices/", p.office_id, "/talentPool/", entry.person_id()),
@@ -760,94 +777,90 @@ absl::StatusOr<v1::Draw> PlanningApp::DrawMembers(const RequestContext& rc,
     if (seed == 0) seed = 1;
   }
   v1::Draw draw;
-  RETURN_IF_ERROR(Write(
-      [&](pqxx::work& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, request.id(), "id", true));
-        if (!CanEditPlanning(rc.principal, round.office_id())) {
-          return Denied("draw members for", absl::StrCat("rounds/", round.id()));
-        }
-        if (!MembersEditable(round.state())) return RoundNotEditable(round, "its members");
-        DrawInput input;
-        input.seed = seed;
-        input.recusal_years = settings_.recusal_years;
-        input.round_id = round.id();
-        input.round_start = *Day(round.station_start());
-        input.round_end = *Day(round.station_end());
-        std::vector<v1::Group> groups;
-        for (int i = 0; i < request.groups_size(); ++i) {
-          const auto& spec = request.groups(i);
-          const std::string field = absl::StrCat("groups[", i, "].group_id");
-          ASSIGN_OR_RETURN(StoredGroup stored, Repository::GetGroup(tx, spec.group_id(), field));
-          if (stored.round_id != round.id()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(field, ": group ", stored.id, " belongs to another round"));
-          }
-          v1::Group group = Repository::LoadGroup(tx, stored.id);
-          DrawGroup g;
-          g.group_id = stored.id;
-          g.name = stored.name;
-          g.source_office_id = stored.source_office_id;
-          g.size = spec.size();
-          for (const auto& t : group.targets()) {
-            g.targets.push_back({t.unit_id(), t.unit_path(), t.unit_name()});
-          }
-          for (const auto& need : spec.required_expertise()) {
-            g.needs.emplace_back(need.tag(), need.count());
-          }
-          input.groups.push_back(std::move(g));
-          groups.push_back(std::move(group));
-        }
-        const auto pool = Repository::WholePool(tx, round.office_id());
-        std::vector<std::string> ids;
-        std::map<std::string, const v1::TalentPoolEntry*> by_id;
-        for (const auto& e : pool) {
-          ids.push_back(e.person_id());
-          by_id[e.person_id()] = &e;
-        }
-        auto assignments = Repository::Assignments(tx, ids);
-        for (const auto& e : pool) {
-          Candidate c = CandidateFromEntry(e);
-          c.assignments = std::move(assignments[e.person_id()]);
-          input.candidates.push_back(std::move(c));
-        }
-        ASSIGN_OR_RETURN(DrawOutcome outcome, RunDraw(input));
+  RETURN_IF_ERROR(WriteOnce(rc, "DrawMembers", request, draw, [&](pqxx::work& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, request.id(), "id", true));
+    if (!CanEditPlanning(rc.principal, round.office_id())) {
+      return Denied("draw members for", absl::StrCat("rounds/", round.id()));
+    }
+    if (!MembersEditable(round.state())) return RoundNotEditable(round, "its members");
+    DrawInput input;
+    input.seed = seed;
+    input.recusal_years = settings_.recusal_years;
+    input.round_id = round.id();
+    input.round_start = *Day(round.station_start());
+    input.round_end = *Day(round.station_end());
+    std::vector<v1::Group> groups;
+    for (int i = 0; i < request.groups_size(); ++i) {
+      const auto& spec = request.groups(i);
+      const std::string field = absl::StrCat("groups[", i, "].group_id");
+      ASSIGN_OR_RETURN(StoredGroup stored, Repository::GetGroup(tx, spec.group_id(), field));
+      if (stored.round_id != round.id()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": group ", stored.id, " belongs to another round"));
+      }
+      v1::Group group = Repository::LoadGroup(tx, stored.id);
+      DrawGroup g;
+      g.group_id = stored.id;
+      g.name = stored.name;
+      g.source_office_id = stored.source_office_id;
+      g.size = spec.size();
+      for (const auto& t : group.targets()) {
+        g.targets.push_back({t.unit_id(), t.unit_path(), t.unit_name()});
+      }
+      for (const auto& need : spec.required_expertise()) {
+        g.needs.emplace_back(need.tag(), need.count());
+      }
+      input.groups.push_back(std::move(g));
+      groups.push_back(std::move(group));
+    }
+    Repository::LockAssignments(tx);
+    const auto pool = Repository::WholePool(tx, round.office_id());
+    std::vector<std::string> ids;
+    std::map<std::string, const v1::TalentPoolEntry*> by_id;
+    for (const auto& e : pool) {
+      ids.push_back(e.person_id());
+      by_id[e.person_id()] = &e;
+    }
+    auto assignments = Repository::Assignments(tx, ids);
+    for (const auto& e : pool) {
+      Candidate c = CandidateFromEntry(e);
+      c.assignments = std::move(assignments[e.person_id()]);
+      input.candidates.push_back(std::move(c));
+    }
+    ASSIGN_OR_RETURN(DrawOutcome outcome, RunDraw(input));
 
-        draw.set_id(Repository::NewId(tx));
-        draw.set_round_id(round.id());
-        draw.set_requested_by(rc.principal.ActorLabel());
-        draw.set_seed(seed);
-        draw.set_recusal_years(settings_.recusal_years);
-        draw.set_candidates(static_cast<int32_t>(pool.size()));
-        *draw.mutable_specs() = request.groups();
-        const absl::Time now = absl::Now();
-        draw.mutable_create_time()->set_seconds(absl::ToUnixSeconds(now));
-        for (auto& e : outcome.excluded) *draw.add_excluded() = std::move(e);
-        for (std::size_t i = 0; i < groups.size(); ++i) {
-          auto* drawn = draw.add_groups();
-          drawn->set_group_id(groups[i].id());
-          std::vector<v1::GroupMember> members(groups[i].members().begin(),
-                                               groups[i].members().end());
-          for (const std::string& person : outcome.picks[i]) {
-            drawn->add_person_ids(person);
-            const v1::TalentPoolEntry& e = *by_id[person];
-            v1::GroupMember m;
-            m.set_person_id(person);
-            m.set_role(e.external_expert() ? Member::EXPERT : Member::MEMBER);
-            m.set_home_office_id(e.home_office_id());
-            m.set_name(e.name());
-            members.push_back(std::move(m));
-          }
-          Repository::ReplaceMembers(tx, groups[i].id(), round.id(), members);
-        }
-        Repository::InsertDraw(tx, draw);
-        RETURN_IF_ERROR(Record(tx, rc, "draw.create", absl::StrCat("draws/", draw.id()),
-                               "planning.draw.completed", draw));
-        for (const auto& g : groups) RETURN_IF_ERROR(PublishEngagements(tx, round.id(), g.id()));
-        return absl::OkStatus();
-      },
-      // Two draws (or a draw and a manual assignment) for overlapping rounds must not both
-      // take the same person: serializable makes the later one retry and see the first.
-      {.isolation = Isolation::kSerializable}));
+    draw.set_id(Repository::NewId(tx));
+    draw.set_round_id(round.id());
+    draw.set_requested_by(rc.principal.ActorLabel());
+    draw.set_seed(seed);
+    draw.set_recusal_years(settings_.recusal_years);
+    draw.set_candidates(static_cast<int32_t>(pool.size()));
+    *draw.mutable_specs() = request.groups();
+    const absl::Time now = absl::Now();
+    draw.mutable_create_time()->set_seconds(absl::ToUnixSeconds(now));
+    for (auto& e : outcome.excluded) *draw.add_excluded() = std::move(e);
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      auto* drawn = draw.add_groups();
+      drawn->set_group_id(groups[i].id());
+      std::vector<v1::GroupMember> members(groups[i].members().begin(), groups[i].members().end());
+      for (const std::string& person : outcome.picks[i]) {
+        drawn->add_person_ids(person);
+        const v1::TalentPoolEntry& e = *by_id[person];
+        v1::GroupMember m;
+        m.set_person_id(person);
+        m.set_role(e.external_expert() ? Member::EXPERT : Member::MEMBER);
+        m.set_home_office_id(e.home_office_id());
+        m.set_name(e.name());
+        members.push_back(std::move(m));
+      }
+      Repository::ReplaceMembers(tx, groups[i].id(), round.id(), members);
+    }
+    Repository::InsertDraw(tx, draw);
+    RETURN_IF_ERROR(Record(tx, rc, "draw.create", absl::StrCat("draws/", draw.id()),
+                           "planning.draw.completed", draw));
+    for (const auto& g : groups) RETURN_IF_ERROR(PublishEngagements(tx, round.id(), g.id()));
+    return absl::OkStatus();
+  }));
   return draw;
 }
 
@@ -888,11 +901,10 @@ absl::StatusOr<v1::ListEngagementsResponse> PlanningApp::ListEngagements(
             p.IsApiClient() ? "" : p.person_id, p.IsPlatformAdmin() || round_readable, page);
         v1::ListEngagementsResponse out;
         // The token follows the unfiltered rows so that filtering never skips a page.
-        out.set_next_page_token(NextToken<EngagementSnapshot>(
-            rows, page.size, [](const auto& s) { return s.id(); }));
+        out.set_next_page_token(
+            NextToken<EngagementSnapshot>(rows, page.size, [](const auto& s) { return s.id(); }));
         for (auto& s : rows) {
-          if (CanReadPlanning(p, s.office_id(), s.office_path()) ||
-              AccessTo(p, s, today).member) {
+          if (CanReadPlanning(p, s.office_id(), s.office_path()) || AccessTo(p, s, today).member) {
             *out.add_engagements() = std::move(s);
           }
         }
@@ -922,28 +934,33 @@ absl::StatusOr<EngagementSnapshot> PlanningApp::GetEngagement(const RequestConte
       {.read_only = true});
 }
 
-absl::StatusOr<v1::Announcement> PlanningApp::PublishAnnouncement(
-    const RequestContext& rc, const std::string& engagement_id, const v1::Announcement& a) {
+absl::StatusOr<v1::Announcement> PlanningApp::PublishAnnouncement(const RequestContext& rc,
+                                                                  const std::string& engagement_id,
+                                                                  const v1::Announcement& a) {
   RETURN_IF_ERROR(ValidateId("engagement_id", engagement_id));
   RETURN_IF_ERROR(ValidateAnnouncement(a));
   v1::Announcement published;
-  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(EngagementSnapshot s,
-                     Repository::GetEngagement(tx, engagement_id, "engagement_id"));
-    if (!CanEditPlanning(rc.principal, s.office_id()) &&
-        !AccessTo(rc.principal, s, TodayInChina()).leader) {
-      return Denied("publish the announcement of", absl::StrCat("engagements/", engagement_id));
-    }
-    if (s.round_state() == "CLOSED") {
-      return absl::FailedPreconditionError(
-          "state: the round is CLOSED; its announcements can no longer be changed");
-    }
-    Repository::UpsertAnnouncement(tx, engagement_id, a);
-    published = *Repository::GetAnnouncement(tx, engagement_id);
-    return Record(tx, rc, "announcement.publish",
-                  absl::StrCat("engagements/", engagement_id, "/announcement"),
-                  "planning.announcement.published", published);
-  }));
+  v1::PublishAnnouncementRequest request;
+  request.set_engagement_id(engagement_id);
+  *request.mutable_announcement() = a;
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "PublishAnnouncement", request, published, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(EngagementSnapshot s,
+                         Repository::GetEngagement(tx, engagement_id, "engagement_id"));
+        if (!CanEditPlanning(rc.principal, s.office_id()) &&
+            !AccessTo(rc.principal, s, TodayInChina()).leader) {
+          return Denied("publish the announcement of", absl::StrCat("engagements/", engagement_id));
+        }
+        if (s.round_state() == "CLOSED") {
+          return absl::FailedPreconditionError(
+              "state: the round is CLOSED; its announcements can no longer be changed");
+        }
+        Repository::UpsertAnnouncement(tx, engagement_id, a);
+        published = *Repository::GetAnnouncement(tx, engagement_id);
+        return Record(tx, rc, "announcement.publish",
+                      absl::StrCat("engagements/", engagement_id, "/announcement"),
+                      "planning.announcement.published", published);
+      }));
   return published;
 }
 

@@ -54,8 +54,7 @@ class PlanningApp {
   absl::StatusOr<v1::Group> SetGroupMembers(const RequestContext& rc, OrgDirectory& directory,
                                             const v1::SetGroupMembersRequest& request);
 
-  absl::StatusOr<v1::TalentPoolEntry> EnrolTalent(const RequestContext& rc,
-                                                  OrgDirectory& directory,
+  absl::StatusOr<v1::TalentPoolEntry> EnrolTalent(const RequestContext& rc, OrgDirectory& directory,
                                                   const v1::EnrolTalentRequest& request);
   absl::StatusOr<v1::ListTalentPoolResponse> ListTalentPool(
       const RequestContext& rc, OrgDirectory& directory, const v1::ListTalentPoolRequest& request);
@@ -66,8 +65,7 @@ class PlanningApp {
 
   absl::StatusOr<v1::ListEngagementsResponse> ListEngagements(
       const RequestContext& rc, const v1::ListEngagementsRequest& request);
-  absl::StatusOr<EngagementSnapshot> GetEngagement(const RequestContext& rc,
-                                                   const std::string& id);
+  absl::StatusOr<EngagementSnapshot> GetEngagement(const RequestContext& rc, const std::string& id);
   absl::StatusOr<v1::Announcement> PublishAnnouncement(const RequestContext& rc,
                                                        const std::string& engagement_id,
                                                        const v1::Announcement& announcement);
@@ -75,8 +73,12 @@ class PlanningApp {
   absl::StatusOr<v1::Announcement> GetAnnouncement(const std::string& engagement_id);
 
  private:
-  // Runs `body` in a transaction and, after a successful commit, nudges the outbox relay.
-  absl::Status Write(const std::function<absl::Status(pqxx::work&)>& body, TxOptions options = {});
+  // Runs `body` in one transaction honouring the caller's Idempotency-Key (a retry with the same
+  // key and request gets the stored `response`), then nudges the outbox relay.
+  absl::Status WriteOnce(const RequestContext& rc, absl::string_view method,
+                         const google::protobuf::Message& request,
+                         google::protobuf::Message& response,
+                         const std::function<absl::Status(pqxx::work&)>& body);
   absl::Status Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
                       const std::string& resource, absl::string_view event_type,
                       const google::protobuf::Message& payload);

@@ -129,7 +129,8 @@ absl::Status ValidateNewPlan(const v1::Plan& plan) {
     if (plan.end_year() < plan.start_year() || plan.end_year() > plan.start_year() + 4) {
       return Invalid("end_year", "a term plan spans one to five years from start_year");
     }
-    if (plan.unit_ids_size() == 0) return Invalid("unit_ids", "a term plan lists the units to cover");
+    if (plan.unit_ids_size() == 0)
+      return Invalid("unit_ids", "a term plan lists the units to cover");
     if (plan.unit_ids_size() > 5000) return Invalid("unit_ids", "at most 5000 units");
     if (!plan.term_plan_id().empty()) return Invalid("term_plan_id", "only for ANNUAL plans");
   } else {
@@ -371,9 +372,9 @@ absl::Status Denied(absl::string_view action, absl::string_view resource) {
 std::optional<v1::Exclusion> RecusalConflict(const Candidate& c, const DrawTarget& target,
                                              absl::CivilDay round_start, int recusal_years) {
   if (InsideTarget(c.employer_unit_id, c.employer_unit_path, target)) {
-    return MakeExclusion(v1::Exclusion::EMPLOYER, c.person_id,
-                         absl::StrCat("employed by target ", target.unit_name, " (",
-                                      target.unit_id, ")"));
+    return MakeExclusion(
+        v1::Exclusion::EMPLOYER, c.person_id,
+        absl::StrCat("employed by target ", target.unit_name, " (", target.unit_id, ")"));
   }
   for (const auto& r : c.relatives) {
     if (InsideTarget(r.unit_id, r.unit_path, target)) {
@@ -391,16 +392,15 @@ std::optional<v1::Exclusion> RecusalConflict(const Candidate& c, const DrawTarge
       return MakeExclusion(
           v1::Exclusion::PAST_POST, c.person_id,
           absl::StrCat("post in unit ", p.unit_id, " within target ", target.unit_id, " until ",
-                       p.end ? FormatDate(*p.end) : std::string("now"), ", within ",
-                       recusal_years, " years"));
+                       p.end ? FormatDate(*p.end) : std::string("now"), ", within ", recusal_years,
+                       " years"));
     }
   }
   return std::nullopt;
 }
 
 std::optional<v1::Exclusion> OverlapConflict(const Candidate& c, absl::string_view round_id,
-                                             absl::CivilDay round_start,
-                                             absl::CivilDay round_end) {
+                                             absl::CivilDay round_start, absl::CivilDay round_end) {
   for (const auto& a : c.assignments) {
     if (a.round_id == round_id) {
       return MakeExclusion(v1::Exclusion::OVERLAP, c.person_id,
@@ -482,10 +482,10 @@ absl::StatusOr<DrawOutcome> RunDraw(const DrawInput& input) {
         ++have;
       }
       if (have < count) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            label, ": cannot draw ", count, " with expertise ", tag, ", only ", have,
-            " eligible; rule excluding most: ", DominantRule(counts),
-            "; excluded: ", RuleCounts(counts)));
+        return absl::FailedPreconditionError(
+            absl::StrCat(label, ": cannot draw ", count, " with expertise ", tag, ", only ", have,
+                         " eligible; rule excluding most: ", DominantRule(counts),
+                         "; excluded: ", RuleCounts(counts)));
       }
     }
     while (static_cast<int>(picks.size()) < g.size) {
@@ -507,8 +507,8 @@ absl::StatusOr<DrawOutcome> RunDraw(const DrawInput& input) {
       if (choice == nullptr) {
         return absl::FailedPreconditionError(
             absl::StrCat(label, ": needs ", g.size, " members but only ", picks.size(),
-                         " eligible candidates remain; rule excluding most: ",
-                         DominantRule(counts), "; excluded: ", RuleCounts(counts)));
+                         " eligible candidates remain; rule excluding most: ", DominantRule(counts),
+                         "; excluded: ", RuleCounts(counts)));
       }
       picks.push_back(choice);
       picked.insert(choice);

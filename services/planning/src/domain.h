@@ -143,8 +143,7 @@ struct DrawOutcome {
 std::optional<v1::Exclusion> RecusalConflict(const Candidate& candidate, const DrawTarget& target,
                                              absl::CivilDay round_start, int recusal_years);
 // Overlap with another assignment in time (or any other group of the same round).
-std::optional<v1::Exclusion> OverlapConflict(const Candidate& candidate,
-                                             absl::string_view round_id,
+std::optional<v1::Exclusion> OverlapConflict(const Candidate& candidate, absl::string_view round_id,
                                              absl::CivilDay round_start, absl::CivilDay round_end);
 
 // Draws every group in order. Candidates are sorted by person id before the seeded shuffle, so

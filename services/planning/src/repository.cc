@@ -204,10 +204,11 @@ absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::work& tx, const std::string& 
 
 std::vector<v1::Plan> Repository::ListPlans(pqxx::work& tx, const std::string& office_id,
                                             const Page& page) {
-  pqxx::result r = tx.exec_params(
-      kPlanColumns + "WHERE p.office_id = $1 AND ($2 = '' OR p.id::text > $2) ORDER BY p.id "
-                     "LIMIT $3",
-      office_id, page.after, page.size + 1);
+  pqxx::result r =
+      tx.exec_params(kPlanColumns +
+                         "WHERE p.office_id = $1 AND ($2 = '' OR p.id::text > $2) ORDER BY p.id "
+                         "LIMIT $3",
+                     office_id, page.after, page.size + 1);
   std::vector<v1::Plan> out;
   for (const auto& row : r) out.push_back(PlanFromRow(row));
   return out;
@@ -276,20 +277,19 @@ v1::Round Repository::InsertRound(pqxx::work& tx, const v1::Round& round) {
 
 absl::StatusOr<v1::Round> Repository::GetRound(pqxx::work& tx, const std::string& id,
                                                absl::string_view field, bool for_update) {
-  pqxx::result r =
-      tx.exec_params(kRoundColumns + "WHERE r.id = $1::uuid" + (for_update ? " FOR UPDATE" : ""),
-                     id);
+  pqxx::result r = tx.exec_params(
+      kRoundColumns + "WHERE r.id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat(field, ": round ", id, " not found"));
   return RoundFromRow(r[0]);
 }
 
 std::vector<v1::Round> Repository::ListRounds(pqxx::work& tx, const std::string& office_id,
                                               const std::string& plan_id, const Page& page) {
-  pqxx::result r = tx.exec_params(
-      kRoundColumns +
-          "WHERE r.office_id = $1 AND ($2 = '' OR r.plan_id::text = $2) "
-          "AND ($3 = '' OR r.id::text > $3) ORDER BY r.id LIMIT $4",
-      office_id, plan_id, page.after, page.size + 1);
+  pqxx::result r =
+      tx.exec_params(kRoundColumns +
+                         "WHERE r.office_id = $1 AND ($2 = '' OR r.plan_id::text = $2) "
+                         "AND ($3 = '' OR r.id::text > $3) ORDER BY r.id LIMIT $4",
+                     office_id, plan_id, page.after, page.size + 1);
   std::vector<v1::Round> out;
   for (const auto& row : r) out.push_back(RoundFromRow(row));
   return out;
@@ -345,10 +345,10 @@ v1::Group Repository::LoadGroup(pqxx::work& tx, const std::string& group_id) {
   g.set_round_id(r[1].as<std::string>());
   g.set_name(r[2].as<std::string>());
   g.set_source_office_id(r[3].as<std::string>());
-  for (const auto& m : tx.exec_params(
-           "SELECT person_id, role, home_office_id, name FROM group_members "
-           "WHERE group_id = $1::uuid ORDER BY position",
-           group_id)) {
+  for (const auto& m :
+       tx.exec_params("SELECT person_id, role, home_office_id, name FROM group_members "
+                      "WHERE group_id = $1::uuid ORDER BY position",
+                      group_id)) {
     auto* member = g.add_members();
     member->set_person_id(m[0].as<std::string>());
     Member::Role role = Member::ROLE_UNSPECIFIED;
@@ -425,17 +425,20 @@ void Repository::ReplaceMembers(pqxx::work& tx, const std::string& group_id,
   }
 }
 
+void Repository::LockAssignments(pqxx::work& tx) {
+  tx.exec("SELECT pg_advisory_xact_lock(hashtext('xuncha.planning.assignments'))");
+}
+
 std::map<std::string, std::vector<Assignment>> Repository::Assignments(
     pqxx::work& tx, const std::vector<std::string>& person_ids, const std::string& except_group) {
   std::map<std::string, std::vector<Assignment>> out;
   if (person_ids.empty()) return out;
-  pqxx::result r = tx.exec_params(
-      "SELECT m.person_id, m.group_id::text, r.id::text, " + Day("r.station_start") + ", " +
-          Day("r.station_end") +
-          " FROM group_members m JOIN rounds r ON r.id = m.round_id "
-          "WHERE m.person_id = ANY($1::text[]) AND r.state <> 'CLOSED' "
-          "AND m.group_id::text <> $2",
-      PgTextArray(person_ids), except_group);
+  pqxx::result r = tx.exec_params("SELECT m.person_id, m.group_id::text, r.id::text, " +
+                                      Day("r.station_start") + ", " + Day("r.station_end") +
+                                      " FROM group_members m JOIN rounds r ON r.id = m.round_id "
+                                      "WHERE m.person_id = ANY($1::text[]) AND r.state <> 'CLOSED' "
+                                      "AND m.group_id::text <> $2",
+                                  PgTextArray(person_ids), except_group);
   for (const auto& row : r) {
     Assignment a;
     a.group_id = row[1].as<std::string>();
@@ -482,8 +485,8 @@ absl::StatusOr<EngagementSnapshot> Repository::GetEngagement(pqxx::work& tx, con
 std::vector<EngagementSnapshot> Repository::ListEngagements(pqxx::work& tx,
                                                             const std::string& round_id,
                                                             const std::string& office_path,
-                                                            const std::string& person_id,
-                                                            bool all, const Page& page) {
+                                                            const std::string& person_id, bool all,
+                                                            const Page& page) {
   return SnapshotsFromRows(
       tx, tx.exec_params(
               kEngagementColumns +
@@ -571,13 +574,13 @@ void Repository::UpsertAnnouncement(pqxx::work& tx, const std::string& engagemen
 
 std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::work& tx,
                                                             const std::string& engagement_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT a.scope, a.phone, a.mailbox, a.address, " + Micros("a.published_at") +
-          ", t.round_id::text, t.unit_name, " + Day("r.station_start") + ", " +
-          Day("r.station_end") +
-          " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
-          "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
-      engagement_id);
+  pqxx::result r =
+      tx.exec_params("SELECT a.scope, a.phone, a.mailbox, a.address, " + Micros("a.published_at") +
+                         ", t.round_id::text, t.unit_name, " + Day("r.station_start") + ", " +
+                         Day("r.station_end") +
+                         " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
+                         "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
+                     engagement_id);
   if (r.empty()) return std::nullopt;
   v1::Announcement a;
   a.set_engagement_id(engagement_id);

@@ -46,7 +46,7 @@ class Repository {
                              const std::vector<UnitInfo>& units);
   static absl::StatusOr<v1::Plan> GetPlan(pqxx::work& tx, const std::string& id,
                                           absl::string_view field = "id", bool for_update = false);
-  // Plans of `office_id`; with `below_path`, also of every office under that path.
+  // Plans of one office, keyset-paged by id.
   static std::vector<v1::Plan> ListPlans(pqxx::work& tx, const std::string& office_id,
                                          const Page& page);
   static void ApprovePlan(pqxx::work& tx, const std::string& id);
@@ -82,10 +82,14 @@ class Repository {
   static std::optional<std::string> TargetingGroup(pqxx::work& tx, const std::string& round_id,
                                                    const std::string& unit_id);
   static std::vector<UnitInfo> RoundTargets(pqxx::work& tx, const std::string& round_id);
-  static void InsertTarget(pqxx::work& tx, const std::string& group_id,
-                           const std::string& round_id, const UnitInfo& unit);
+  static void InsertTarget(pqxx::work& tx, const std::string& group_id, const std::string& round_id,
+                           const UnitInfo& unit);
   static void ReplaceMembers(pqxx::work& tx, const std::string& group_id,
                              const std::string& round_id, const std::vector<v1::GroupMember>& m);
+  // Serialises every change that assigns people to groups (draws, member lists, round dates)
+  // until the transaction ends, so two of them cannot both take one person for overlapping
+  // dates after each checked that the person was free.
+  static void LockAssignments(pqxx::work& tx);
   // Memberships of these people in rounds that are not closed, except in `except_group`.
   static std::map<std::string, std::vector<Assignment>> Assignments(
       pqxx::work& tx, const std::vector<std::string>& person_ids,
