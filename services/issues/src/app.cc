@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger.h"
@@ -34,9 +35,7 @@ absl::Status IssueNotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("id: issue ", id, " not found"));
 }
 
-std::string Field(absl::string_view name, int index) {
-  return absl::StrCat(name, "[", index, "]");
-}
+std::string Field(absl::string_view name, int index) { return absl::StrCat(name, "[", index, "]"); }
 
 }  // namespace
 
@@ -85,9 +84,8 @@ absl::StatusOr<v1::TaxonomyEntry> IssuesApp::CreateTaxonomyEntry(const RequestCo
       ASSIGN_OR_RETURN(StoredTaxonomyEntry parent,
                        Repository::GetTaxonomyEntry(tx, entry.parent_id(), "parent_id"));
       if (!parent.office_path.empty() && !PathWithin(p.office_path, parent.office_path)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("parent_id: taxonomy entry ", entry.parent_id(),
-                         " belongs to another office's tree"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "parent_id: taxonomy entry ", entry.parent_id(), " belongs to another office's tree"));
       }
       heading_id = parent.heading_id;
     }
@@ -569,6 +567,11 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
     if (!CanWriteIssues(rc.principal, access)) {
       return Denied("write the report of", absl::StrCat("engagements/", engagement.id()));
     }
+    if (const std::string existing = Repository::ReportIdOf(tx, engagement.id());
+        !existing.empty()) {
+      return absl::AlreadyExistsError(absl::StrCat("engagement_id: engagement ", engagement.id(),
+                                                   " already has report ", existing));
+    }
     std::vector<std::string> ids;
     if (request.issue_ids().empty()) {
       ids = Repository::IssueIdsInState(tx, engagement.id(), Issue::CONFIRMED);
@@ -581,8 +584,8 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
       const std::string field = Field("issue_ids", i);
       ASSIGN_OR_RETURN(StoredIssue s, Repository::GetIssue(tx, request.issue_ids(i), true, field));
       if (s.issue.engagement_id() != engagement.id()) {
-        return absl::InvalidArgumentError(absl::StrCat(field, ": issue ", s.issue.id(),
-                                                       " belongs to another engagement"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": issue ", s.issue.id(), " belongs to another engagement"));
       }
       if (absl::Status st = CheckIssueTransition(s.issue, Issue::REPORTED); !st.ok()) {
         return absl::FailedPreconditionError(absl::StrCat(field, ": ", st.message()));
@@ -596,13 +599,13 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
     const std::size_t open = json.find('[');
     const std::string specials =
         open == std::string::npos ? "[]" : json.substr(open, json.rfind(']') - open + 1);
-    ASSIGN_OR_RETURN(std::string report_id, Repository::InsertReport(tx, engagement.id(),
-                                                                     engagement, request.summary(),
-                                                                     specials));
+    ASSIGN_OR_RETURN(
+        std::string report_id,
+        Repository::InsertReport(tx, engagement.id(), engagement, request.summary(), specials));
     Repository::SetReported(tx, ids, report_id);
     for (const auto& id : ids) {
-      RETURN_IF_ERROR(AppendAudit(tx, {rc.principal.ActorLabel(), "issue.report",
-                                       IssueResource(id), rc.request_id})
+      RETURN_IF_ERROR(AppendAudit(tx, {rc.principal.ActorLabel(), "issue.report", IssueResource(id),
+                                       rc.request_id})
                           .status());
     }
     ASSIGN_OR_RETURN(ReportInContext ctx, LoadReport(tx, rc, report_id, false));
@@ -728,18 +731,20 @@ absl::StatusOr<Report> IssuesApp::FeedBackReport(const RequestContext& rc,
 // ---------------------------------------------------------------------------------------------
 // Ledger and statistics
 
-absl::StatusOr<v1::ExportIssuesResponse> IssuesApp::ExportIssues(
+absl::StatusOr<::xuncha::common::v1::FileContent> IssuesApp::ExportIssues(
     const RequestContext& rc, const v1::ExportIssuesRequest& request) {
   const int scopes =
       !request.engagement_id().empty() + !request.round().empty() + !request.org().empty();
   if (scopes != 1) {
-    return absl::InvalidArgumentError("engagement_id: give exactly one of engagementId, round, org");
+    return absl::InvalidArgumentError(
+        "engagement_id: give exactly one of engagementId, round, org");
   }
   RETURN_IF_ERROR(ValidateId("engagement_id", request.engagement_id(), false));
   RETURN_IF_ERROR(ValidateText("round", request.round(), 100, false));
   RETURN_IF_ERROR(ValidateId("org", request.org(), false));
-  if (!v1::ExportIssuesRequest::Format_IsValid(request.format())) {
-    return absl::InvalidArgumentError("format: must be XLSX or CSV");
+  const std::string format = absl::AsciiStrToLower(request.format());
+  if (format != "" && format != "xlsx" && format != "csv") {
+    return absl::InvalidArgumentError("format: must be xlsx or csv");
   }
   // More than this is no longer a ledger anyone reads; the statistics serve that need.
   constexpr int kMaxRows = 200000;
@@ -759,10 +764,12 @@ absl::StatusOr<v1::ExportIssuesResponse> IssuesApp::ExportIssues(
         } else if (!request.round().empty()) {
           filter.round_id = request.round();
         } else {
-          const std::string path =
-              request.org() == p.office_id ? p.office_path : Repository::OfficePath(tx, request.org());
+          const std::string path = request.org() == p.office_id
+                                       ? p.office_path
+                                       : Repository::OfficePath(tx, request.org());
           if (path.empty()) {
-            return absl::NotFoundError(absl::StrCat("org: no engagements of office ", request.org()));
+            return absl::NotFoundError(
+                absl::StrCat("org: no engagements of office ", request.org()));
           }
           if (!(IsStaff(p) || p.IsPlatformAdmin()) || !CanReadOfficeData(p, path)) {
             return Denied("export the issues of", absl::StrCat("offices/", request.org()));
@@ -788,9 +795,9 @@ absl::StatusOr<v1::ExportIssuesResponse> IssuesApp::ExportIssues(
         return absl::OkStatus();
       },
       {.isolation = Isolation::kRepeatableRead, .read_only = true}));
-  v1::ExportIssuesResponse out;
+  ::xuncha::common::v1::FileContent out;
   const std::string stem = absl::StrCat("issues-", FormatDate(TodayInChina()));
-  if (request.format() == v1::ExportIssuesRequest::CSV) {
+  if (format == "csv") {
     out.set_content(LedgerCsv(rows));
     out.set_content_type("text/csv; charset=utf-8");
     out.set_filename(stem + ".csv");
@@ -831,8 +838,8 @@ absl::StatusOr<v1::IssueStats> IssuesApp::GetIssueStats(const RequestContext& rc
             return Denied("count the issues of", absl::StrCat("offices/", org));
           }
         }
-        return RollUp(
-            Repository::StatsRows(tx, path, request.round(), request.engagement_id()), path);
+        return RollUp(Repository::StatsRows(tx, path, request.round(), request.engagement_id()),
+                      path);
       },
       {.isolation = Isolation::kRepeatableRead, .read_only = true});
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "domain.h"
 #include "repository.h"
+#include "xuncha/common/v1/file.pb.h"
 #include "xuncha/outbox.h"
 #include "xuncha/pg.h"
 #include "xuncha/rpc.h"
@@ -55,8 +56,8 @@ class IssuesApp {
   absl::StatusOr<Report> FeedBackReport(const RequestContext& rc,
                                         const v1::FeedBackReportRequest& request);
 
-  absl::StatusOr<v1::ExportIssuesResponse> ExportIssues(const RequestContext& rc,
-                                                        const v1::ExportIssuesRequest& request);
+  absl::StatusOr<::xuncha::common::v1::FileContent> ExportIssues(
+      const RequestContext& rc, const v1::ExportIssuesRequest& request);
   absl::StatusOr<v1::IssueStats> GetIssueStats(const RequestContext& rc,
                                                const v1::GetIssueStatsRequest& request);
 

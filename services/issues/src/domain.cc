@@ -77,8 +77,9 @@ absl::Status ValidateNewIssue(const Issue& issue) {
   if (auto s = ValidateText("description", issue.description(), 10000); !s.ok()) return s;
   if (auto s = ValidateId("category_id", issue.category_id()); !s.ok()) return s;
   if (!Issue::DisciplineType_IsValid(issue.discipline_type())) {
-    return Invalid("discipline_type",
-                   "must be one of POLITICAL, ORGANIZATIONAL, INTEGRITY, MASS, WORK, LIFE or unset");
+    return Invalid(
+        "discipline_type",
+        "must be one of POLITICAL, ORGANIZATIONAL, INTEGRITY, MASS, WORK, LIFE or unset");
   }
   if (issue.severity() == Issue::SEVERITY_UNSPECIFIED ||
       !Issue::Severity_IsValid(issue.severity())) {
@@ -183,9 +184,10 @@ absl::Status CheckIssueTransition(const Issue& issue, Issue::State to) {
   }
   if (allowed_from.contains(from)) return absl::OkStatus();
   std::string allowed;
-  for (Issue::State s : allowed_from) absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", StateName(s));
-  std::string message = absl::StrCat("issue is ", StateName(from), "; cannot move to ",
-                                     StateName(to));
+  for (Issue::State s : allowed_from)
+    absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", StateName(s));
+  std::string message =
+      absl::StrCat("issue is ", StateName(from), "; cannot move to ", StateName(to));
   if (!allowed.empty()) absl::StrAppend(&message, " (only from ", allowed, ")");
   return absl::FailedPreconditionError(message);
 }
@@ -235,8 +237,7 @@ bool CanApproveReport(const Principal& principal, const EngagementAccess& access
   return access.office && principal.HasRole("LEADING_GROUP");
 }
 
-bool LiaisonMaySee(const Principal& principal, const EngagementAccess& access,
-                   Issue::State state) {
+bool LiaisonMaySee(const Principal& principal, const EngagementAccess& access, Issue::State state) {
   (void)principal;
   return access.liaison && state != Issue::DRAFT && state != Issue::STATE_UNSPECIFIED;
 }

@@ -16,8 +16,8 @@ namespace {
 // A cell that starts with one of these is run as a formula by spreadsheet programs; issue text
 // comes from people, so such cells are prefixed with an apostrophe (CSV injection).
 std::string Defuse(const std::string& value) {
-  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
-                         value[0] == '@' || value[0] == '\t' || value[0] == '\r')) {
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                         value[0] == '\t' || value[0] == '\r')) {
     return "'" + value;
   }
   return value;
@@ -127,9 +127,8 @@ absl::StatusOr<std::string> LedgerXlsx(const std::vector<LedgerRow>& rows) {
   }
   lxw_error closed = workbook_close(workbook);
   if (error != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
-    return absl::InternalError(absl::StrCat(
-        "ledger: writing the workbook failed: ",
-        lxw_strerror(error != LXW_NO_ERROR ? error : closed)));
+    return absl::InternalError(absl::StrCat("ledger: writing the workbook failed: ",
+                                            lxw_strerror(error != LXW_NO_ERROR ? error : closed)));
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;

@@ -127,9 +127,9 @@ v1::Question QuestionFromRow(const pqxx::row& r) {
   return q;
 }
 
-const std::string kQuestionColumns =
-    "SELECT id::text, issue_id::text, text, asked_by, " + Micros("asked_at") +
-    ", answer, answered_by, " + Micros("answered_at") + " FROM questions ";
+const std::string kQuestionColumns = "SELECT id::text, issue_id::text, text, asked_by, " +
+                                     Micros("asked_at") + ", answer, answered_by, " +
+                                     Micros("answered_at") + " FROM questions ";
 
 }  // namespace
 
@@ -201,10 +201,9 @@ std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
                                     const EngagementSnapshot& engagement,
                                     const std::string& heading_id, const std::string& created_by) {
   std::vector<std::string> evidence(issue.evidence_ids().begin(), issue.evidence_ids().end());
-  const std::string discipline =
-      issue.discipline_type() == Issue::DISCIPLINE_TYPE_UNSPECIFIED
-          ? ""
-          : Issue::DisciplineType_Name(issue.discipline_type());
+  const std::string discipline = issue.discipline_type() == Issue::DISCIPLINE_TYPE_UNSPECIFIED
+                                     ? ""
+                                     : Issue::DisciplineType_Name(issue.discipline_type());
   pqxx::row r = tx.exec_params1(
       "INSERT INTO issues (engagement_id, office_id, office_path, round_id, target_unit_id, "
       "target_unit_path, title, description, category_id, heading_id, discipline_type, "
@@ -286,8 +285,8 @@ void Repository::SetFedBack(pqxx::work& tx, const std::vector<std::string>& ids,
 }
 
 void Repository::SetClueMaterial(pqxx::work& tx, const std::string& id) {
-  tx.exec_params(
-      "UPDATE issues SET clue_material = true, updated_at = now() WHERE id = $1::uuid", id);
+  tx.exec_params("UPDATE issues SET clue_material = true, updated_at = now() WHERE id = $1::uuid",
+                 id);
 }
 
 std::vector<std::string> Repository::IssueIdsInState(pqxx::work& tx,
@@ -331,8 +330,8 @@ void Repository::AnswerQuestion(pqxx::work& tx, const std::string& id, const std
 }
 
 std::vector<v1::Question> Repository::ListQuestions(pqxx::work& tx, const std::string& issue_id) {
-  pqxx::result rows =
-      tx.exec_params(kQuestionColumns + "WHERE issue_id = $1::uuid ORDER BY asked_at, id", issue_id);
+  pqxx::result rows = tx.exec_params(
+      kQuestionColumns + "WHERE issue_id = $1::uuid ORDER BY asked_at, id", issue_id);
   std::vector<v1::Question> out;
   for (const auto& r : rows) out.push_back(QuestionFromRow(r));
   return out;
@@ -359,14 +358,20 @@ absl::StatusOr<std::string> Repository::InsertReport(pqxx::work& tx,
   return r[0][0].as<std::string>();
 }
 
+std::string Repository::ReportIdOf(pqxx::work& tx, const std::string& engagement_id) {
+  pqxx::result r =
+      tx.exec_params("SELECT id::text FROM reports WHERE engagement_id = $1", engagement_id);
+  return r.empty() ? "" : r[0][0].as<std::string>();
+}
+
 absl::StatusOr<StoredReport> Repository::GetReport(pqxx::work& tx, const std::string& id,
                                                    bool for_update) {
   pqxx::result r = tx.exec_params(
       "SELECT id::text, engagement_id, office_id, office_path::text, summary, special_reports, "
       "state, approved_by, coalesce(feedback_date::text, ''), requirements, "
       "coalesce(rectification_plan_due::text, ''), " +
-          Micros("created_at") + ", " + Micros("updated_at") +
-          " FROM reports WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""),
+          Micros("created_at") + ", " + Micros("updated_at") + " FROM reports WHERE id = $1::uuid" +
+          (for_update ? " FOR UPDATE" : ""),
       id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat("id: report ", id, " not found"));
   const pqxx::row& row = r[0];

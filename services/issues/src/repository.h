@@ -40,8 +40,8 @@ struct Page {
 struct IssueFilter {
   std::string engagement_id;
   std::string round_id;
-  std::string state;         // Issue::State name, "" for any
-  std::string within_path;   // an office subtree ("" for no such restriction)
+  std::string state;        // Issue::State name, "" for any
+  std::string within_path;  // an office subtree ("" for no such restriction)
   // Visibility: rows of offices under office_path, of engagements where person_id is a member,
   // of units under unit_path (not DRAFT), or everything when all.
   std::string office_path;
@@ -56,8 +56,7 @@ class Repository {
   // The effective tree of the office at `office_path`, parents before children.
   static std::vector<v1::TaxonomyEntry> ListTaxonomy(pqxx::work& tx,
                                                      const std::string& office_path);
-  static absl::StatusOr<StoredTaxonomyEntry> GetTaxonomyEntry(pqxx::work& tx,
-                                                              const std::string& id,
+  static absl::StatusOr<StoredTaxonomyEntry> GetTaxonomyEntry(pqxx::work& tx, const std::string& id,
                                                               absl::string_view field);
   static v1::TaxonomyEntry InsertTaxonomyEntry(pqxx::work& tx, const v1::TaxonomyEntry& entry,
                                                const std::string& office_id,
@@ -99,6 +98,8 @@ class Repository {
                                                   const EngagementSnapshot& engagement,
                                                   const std::string& summary,
                                                   const std::string& special_reports_json);
+  // The engagement's report id, "" when it has none yet.
+  static std::string ReportIdOf(pqxx::work& tx, const std::string& engagement_id);
   static absl::StatusOr<StoredReport> GetReport(pqxx::work& tx, const std::string& id,
                                                 bool for_update);
   static std::vector<StoredIssue> ReportIssues(pqxx::work& tx, const std::string& report_id);
