@@ -49,7 +49,7 @@ fi
 # config.Get("key") / Require / GetInt / GetDuration / GetBool / Has, and the gateway's
 # GetDouble(config, "key"); key → XUNCHA_KEY.
 settings_of() {
-  grep -ohP '\b(?:Get|Require|GetInt|GetDuration|GetBool|Has|GetDouble)\(\s*(?:config,\s*)?"\K[a-z0-9_]+(?=")' "$@" 2>/dev/null |
+  grep -ohP '\b(?:Get|Require|GetInt|GetDuration|GetBool|Has|GetDouble|ReadSettingFile)\(\s*(?:config,\s*)?"\K[a-z0-9_]+(?=")' "$@" 2>/dev/null |
     tr 'a-z' 'A-Z' | sed 's/^/XUNCHA_/' | sort -u
 }
 json_list() { printf '%s\n' "$@" | sed '/^$/d' | sort -u | sed 's/.*/"&"/' | paste -sd, | sed 's/^/[/; s/$/]/'; }
@@ -59,7 +59,10 @@ service_union=()
 for svc in "${PROGRAM_SERVICES[@]}"; do
   main=$ROOT/services/$svc/main.cc
   if [ -f "$main" ]; then
-    mapfile -t keys < <(settings_of "$main")
+    # Settings every service reads through the shared bootstrap (services/common service_main.cc)
+    # count for each of them, besides what its own main.cc and src/ read.
+    mapfile -t keys < <(settings_of "$main" "$ROOT"/services/$svc/src/*.cc \
+                          "$ROOT"/services/common/src/service_main.cc)
     if [ ${#keys[@]} -eq 0 ]; then fail "settings: found no config.Get(...) in services/$svc/main.cc"; continue; fi
     SETTINGS[$svc]=$(json_list "${keys[@]}")
     service_union+=("${keys[@]}")

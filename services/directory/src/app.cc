@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/audit.h"
+#include "xuncha/change.h"
 #include "xuncha/crypto.h"
 #include "xuncha/idempotency.h"
 #include "xuncha/log.h"
@@ -11,14 +12,6 @@
 
 namespace xuncha::directory {
 namespace {
-
-std::string Json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
 
 absl::Status BadLogin() { return absl::UnauthenticatedError("invalid username or password"); }
 
@@ -58,15 +51,6 @@ absl::Status DirectoryApp::WriteOnce(const RequestContext& rc, absl::string_view
   return absl::OkStatus();
 }
 
-absl::Status DirectoryApp::Record(pqxx::work& tx, const RequestContext& rc,
-                                  absl::string_view action, const std::string& resource,
-                                  absl::string_view event_type,
-                                  const google::protobuf::Message& payload) {
-  const std::string actor = rc.principal.subject_id.empty() ? "system" : rc.principal.ActorLabel();
-  RETURN_IF_ERROR(AppendAudit(tx, {actor, std::string(action), resource, rc.request_id}).status());
-  return AppendOutbox(tx, {std::string(event_type), resource, Json(payload)}).status();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Bootstrap
 
@@ -88,8 +72,8 @@ absl::StatusOr<std::string> DirectoryApp::Bootstrap(const std::string& admin_pas
     created = true;
     RequestContext system;
     system.request_id = "bootstrap";
-    return Record(tx, system, "user.create", absl::StrCat("users/", user->id()),
-                  "directory.user.created", *user);
+    return RecordChange(tx, system, "user.create", absl::StrCat("users/", user->id()),
+                        "directory.user.created", *user);
   }));
   return created && generated ? password : "";
 }
@@ -276,8 +260,8 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::CreateOrgUnit(const RequestContext& rc
           parent_path = parent.unit.path();
         }
         created = Repository::InsertOrgUnit(tx, unit, parent_path);
-        return Record(tx, rc, "org_unit.create", absl::StrCat("orgs/", created.id()),
-                      "directory.org_unit.created", created);
+        return RecordChange(tx, rc, "org_unit.create", absl::StrCat("orgs/", created.id()),
+                            "directory.org_unit.created", created);
       }));
   return created;
 }
@@ -319,9 +303,8 @@ absl::StatusOr<v1::ListOrgUnitsResponse> DirectoryApp::ListOrgUnits(
           units = Repository::ListOrgUnits(tx, "", tops, p.IsPlatformAdmin(), page);
         }
         v1::ListOrgUnitsResponse out;
-        out.set_next_page_token(NextToken<v1::OrgUnit>(units, page.size, [](const auto& u) {
-          return absl::StrCat(u.name(), "\x1f", u.id());
-        }));
+        out.set_next_page_token(NextToken<v1::OrgUnit>(
+            units, page.size, [](const auto& u) { return PageKey(u.name(), u.id()); }));
         for (auto& u : units) *out.add_org_units() = std::move(u);
         return out;
       },
@@ -342,8 +325,8 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::UpdateOrgUnit(const RequestContext& rc
     Repository::UpdateOrgUnit(tx, request.id(), request.name(), request.category());
     ASSIGN_OR_RETURN(StoredOrgUnit after, Repository::GetOrgUnit(tx, request.id()));
     updated = after.unit;
-    return Record(tx, rc, "org_unit.update", absl::StrCat("orgs/", updated.id()),
-                  "directory.org_unit.updated", updated);
+    return RecordChange(tx, rc, "org_unit.update", absl::StrCat("orgs/", updated.id()),
+                        "directory.org_unit.updated", updated);
   }));
   return updated;
 }
@@ -370,8 +353,8 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::MoveOrgUnit(const RequestContext& rc,
                             parent.unit.path());
     ASSIGN_OR_RETURN(StoredOrgUnit after, Repository::GetOrgUnit(tx, request.id()));
     moved = after.unit;
-    return Record(tx, rc, "org_unit.move", absl::StrCat("orgs/", moved.id()),
-                  "directory.org_unit.moved", moved);
+    return RecordChange(tx, rc, "org_unit.move", absl::StrCat("orgs/", moved.id()),
+                        "directory.org_unit.moved", moved);
   }));
   return moved;
 }
@@ -396,8 +379,8 @@ absl::StatusOr<v1::Office> DirectoryApp::CreateOffice(const RequestContext& rc,
                                                        unit.owner.id));
         }
         created = Repository::InsertOffice(tx, office);
-        return Record(tx, rc, "office.create", absl::StrCat("offices/", created.id()),
-                      "directory.office.created", created);
+        return RecordChange(tx, rc, "office.create", absl::StrCat("offices/", created.id()),
+                            "directory.office.created", created);
       }));
   return created;
 }
@@ -437,9 +420,8 @@ absl::StatusOr<v1::ListOfficesResponse> DirectoryApp::ListOffices(
         auto offices = Repository::ListOffices(tx, p.IsPlatformAdmin() ? "" : p.office_path,
                                                request.parent_office(), page);
         v1::ListOfficesResponse out;
-        out.set_next_page_token(NextToken<v1::Office>(offices, page.size, [](const auto& o) {
-          return absl::StrCat(o.name(), "\x1f", o.id());
-        }));
+        out.set_next_page_token(NextToken<v1::Office>(
+            offices, page.size, [](const auto& o) { return PageKey(o.name(), o.id()); }));
         for (auto& o : offices) *out.add_offices() = std::move(o);
         return out;
       },
@@ -477,8 +459,8 @@ absl::StatusOr<v1::Person> DirectoryApp::CreatePerson(const RequestContext& rc, 
                                              absl::StrCat("relatives[", i, "].org_unit_id")));
         }
         created = Repository::InsertPerson(tx, person);
-        return Record(tx, rc, "person.create", absl::StrCat("people/", created.id()),
-                      "directory.person.created", created);
+        return RecordChange(tx, rc, "person.create", absl::StrCat("people/", created.id()),
+                            "directory.person.created", created);
       }));
   return created;
 }
@@ -512,9 +494,8 @@ absl::StatusOr<v1::ListPeopleResponse> DirectoryApp::ListPeople(
         }
         auto people = Repository::ListPeople(tx, office_id, request.expertise(), page);
         v1::ListPeopleResponse out;
-        out.set_next_page_token(NextToken<v1::Person>(people, page.size, [](const auto& p) {
-          return absl::StrCat(p.name(), "\x1f", p.id());
-        }));
+        out.set_next_page_token(NextToken<v1::Person>(
+            people, page.size, [](const auto& p) { return PageKey(p.name(), p.id()); }));
         for (auto& p : people) *out.add_people() = std::move(p);
         return out;
       },
@@ -548,8 +529,8 @@ absl::StatusOr<v1::User> DirectoryApp::CreateUser(const RequestContext& rc,
           }
         }
         ASSIGN_OR_RETURN(created, Repository::InsertUser(tx, user, hash));
-        return Record(tx, rc, "user.create", absl::StrCat("users/", created.id()),
-                      "directory.user.created", created);
+        return RecordChange(tx, rc, "user.create", absl::StrCat("users/", created.id()),
+                            "directory.user.created", created);
       }));
   return created;
 }
@@ -586,8 +567,9 @@ absl::StatusOr<v1::CreateApiClientResponse> DirectoryApp::CreateApiClient(const 
     const std::string secret = RandomHex(32);
     *out.mutable_api_client() = Repository::InsertApiClient(tx, client, Sha256Hex(secret));
     out.set_client_secret(secret);
-    return Record(tx, rc, "api_client.create", absl::StrCat("apiClients/", out.api_client().id()),
-                  "directory.api_client.created", out.api_client());
+    return RecordChange(tx, rc, "api_client.create",
+                        absl::StrCat("apiClients/", out.api_client().id()),
+                        "directory.api_client.created", out.api_client());
   }));
   return out;
 }
@@ -654,8 +636,8 @@ absl::StatusOr<v1::CalendarYear> DirectoryApp::SetCalendarYear(const RequestCont
   RETURN_IF_ERROR(check.SetYear(year.year(), entries));
   RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
     Repository::ReplaceCalendarYear(tx, year.year(), entries, rc.principal.ActorLabel());
-    return Record(tx, rc, "calendar.set", absl::StrCat("calendar/", year.year()),
-                  "directory.calendar.updated", year);
+    return RecordChange(tx, rc, "calendar.set", absl::StrCat("calendar/", year.year()),
+                        "directory.calendar.updated", year);
   }));
   return GetCalendarYear(rc, year.year());
 }

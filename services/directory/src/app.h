@@ -82,9 +82,6 @@ class DirectoryApp {
                          const google::protobuf::Message& request,
                          google::protobuf::Message& response,
                          const std::function<absl::Status(pqxx::work&)>& body);
-  absl::Status Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
-                      const std::string& resource, absl::string_view event_type,
-                      const google::protobuf::Message& payload);
   absl::StatusOr<v1::IssueTokenResponse> Mint(pqxx::work& tx, const TokenClaims& claims);
   // The calendar as of the database now (reloaded only when another replica changed it).
   absl::StatusOr<std::shared_ptr<const WorkingCalendar>> Calendar();

@@ -13,65 +13,19 @@
 namespace xuncha::directory {
 namespace {
 
-// Counts code points; -1 when the bytes are not UTF-8.
-int Utf8Length(absl::string_view s) {
-  int count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    for (int k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return -1;
-    }
-    i += len;
-    ++count;
-  }
-  return count;
-}
-
-absl::Status Invalid(absl::string_view field, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
-}
-
 bool IsOfficeRole(const Principal& p) {
   return p.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP", "VIEWER"});
 }
 
-constexpr absl::string_view kKnownRoles[] = {"PLATFORM_ADMIN", "OFFICE_ADMIN", "OFFICE_STAFF",
-                                             "LEADING_GROUP",  "UNIT_LIAISON", "RECEIVER",
-                                             "VIEWER"};
-
 }  // namespace
-
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required) {
-  int length = Utf8Length(value);
-  if (length < 0) return Invalid(field, "must be valid UTF-8");
-  if (required && absl::StripAsciiWhitespace(value).empty()) return Invalid(field, "must be set");
-  if (length > max_chars) {
-    return Invalid(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required) {
-  if (value.empty()) return required ? Invalid(field, "must be set") : absl::OkStatus();
-  // Canonical uuid text: 8-4-4-4-12 hex digits.
-  bool ok = value.size() == 36;
-  for (std::size_t i = 0; ok && i < value.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    ok = dash ? value[i] == '-' : absl::ascii_isxdigit(static_cast<unsigned char>(value[i]));
-  }
-  if (!ok) return Invalid(field, absl::StrCat("'", value.substr(0, 64), "' is not a valid id"));
-  return absl::OkStatus();
-}
 
 absl::Status ValidateNewOrgUnit(const v1::OrgUnit& unit) {
   if (auto s = ValidateText("name", unit.name(), 200); !s.ok()) return s;
   if (unit.kind() == v1::OrgUnit::KIND_UNSPECIFIED || !v1::OrgUnit::Kind_IsValid(unit.kind())) {
-    return Invalid("kind",
-                   "must be one of CITY_COMMITTEE, COUNTY_COMMITTEE, DEPARTMENT, ENTERPRISE_GROUP, "
-                   "SUBSIDIARY, TOWNSHIP, VILLAGE, PARTY_BRANCH");
+    return InvalidField(
+        "kind",
+        "must be one of CITY_COMMITTEE, COUNTY_COMMITTEE, DEPARTMENT, ENTERPRISE_GROUP, "
+        "SUBSIDIARY, TOWNSHIP, VILLAGE, PARTY_BRANCH");
   }
   if (auto s = ValidateText("category", unit.category(), 50, false); !s.ok()) return s;
   return ValidateId("parent", unit.parent(), false);
@@ -86,14 +40,14 @@ absl::Status ValidateNewPerson(const v1::Person& person) {
   if (auto s = ValidateText("name", person.name(), 100); !s.ok()) return s;
   if (auto s = ValidateId("office_id", person.office_id(), false); !s.ok()) return s;
   if (auto s = ValidateId("employer_unit_id", person.employer_unit_id(), false); !s.ok()) return s;
-  if (person.expertise_size() > 20) return Invalid("expertise", "at most 20 tags");
+  if (person.expertise_size() > 20) return InvalidField("expertise", "at most 20 tags");
   for (int i = 0; i < person.expertise_size(); ++i) {
     if (auto s = ValidateText(absl::StrCat("expertise[", i, "]"), person.expertise(i), 20);
         !s.ok()) {
       return s;
     }
   }
-  if (person.posts_size() > 100) return Invalid("posts", "at most 100 posts");
+  if (person.posts_size() > 100) return InvalidField("posts", "at most 100 posts");
   for (int i = 0; i < person.posts_size(); ++i) {
     const auto& post = person.posts(i);
     const std::string f = absl::StrCat("posts[", i, "]");
@@ -101,16 +55,16 @@ absl::Status ValidateNewPerson(const v1::Person& person) {
     if (auto s = ValidateText(f + ".title", post.title(), 100); !s.ok()) return s;
     absl::CivilDay start, end;
     if (!absl::ParseCivilTime(post.start_date(), &start)) {
-      return Invalid(f + ".start_date", "must be a date YYYY-MM-DD");
+      return InvalidField(f + ".start_date", "must be a date YYYY-MM-DD");
     }
     if (!post.end_date().empty()) {
       if (!absl::ParseCivilTime(post.end_date(), &end)) {
-        return Invalid(f + ".end_date", "must be a date YYYY-MM-DD or empty");
+        return InvalidField(f + ".end_date", "must be a date YYYY-MM-DD or empty");
       }
-      if (end < start) return Invalid(f + ".end_date", "must not be before start_date");
+      if (end < start) return InvalidField(f + ".end_date", "must not be before start_date");
     }
   }
-  if (person.relatives_size() > 100) return Invalid("relatives", "at most 100 relatives");
+  if (person.relatives_size() > 100) return InvalidField("relatives", "at most 100 relatives");
   for (int i = 0; i < person.relatives_size(); ++i) {
     const auto& r = person.relatives(i);
     const std::string f = absl::StrCat("relatives[", i, "]");
@@ -128,18 +82,18 @@ absl::Status ValidateNewUser(const v1::User& user, absl::string_view password) {
         return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '_' || c == '-';
       });
   if (!name_ok) {
-    return Invalid("user.username", "3-64 characters of a-z, 0-9, '.', '_' or '-'");
+    return InvalidField("user.username", "3-64 characters of a-z, 0-9, '.', '_' or '-'");
   }
   if (Utf8Length(password) < 12 || Utf8Length(password) > 128) {
-    return Invalid("password", "must be 12 to 128 characters");
+    return InvalidField("password", "must be 12 to 128 characters");
   }
-  if (user.roles_size() == 0) return Invalid("user.roles", "at least one role");
+  if (user.roles_size() == 0) return InvalidField("user.roles", "at least one role");
   bool needs_unit = false;
   bool platform = false;
   for (int i = 0; i < user.roles_size(); ++i) {
     const auto role = user.roles(i);
     if (role == v1::User::ROLE_UNSPECIFIED || !v1::User::Role_IsValid(role)) {
-      return Invalid(absl::StrCat("user.roles[", i, "]"), "unknown role");
+      return InvalidField(absl::StrCat("user.roles[", i, "]"), "unknown role");
     }
     needs_unit |= role == v1::User::UNIT_LIAISON || role == v1::User::RECEIVER;
     platform |= role == v1::User::PLATFORM_ADMIN;
@@ -148,7 +102,7 @@ absl::Status ValidateNewUser(const v1::User& user, absl::string_view password) {
   if (auto s = ValidateId("user.person_id", user.person_id(), false); !s.ok()) return s;
   if (auto s = ValidateId("user.unit_id", user.unit_id(), needs_unit); !s.ok()) {
     return needs_unit && user.unit_id().empty()
-               ? Invalid("user.unit_id", "must be set for UNIT_LIAISON and RECEIVER")
+               ? InvalidField("user.unit_id", "must be set for UNIT_LIAISON and RECEIVER")
                : s;
   }
   return absl::OkStatus();
@@ -162,14 +116,14 @@ absl::Status ValidateScope(absl::string_view field, absl::string_view scope) {
     char c = scope[i];
     ok = i == colon || absl::ascii_islower(c) || c == '_';
   }
-  if (!ok) return Invalid(field, absl::StrCat("'", scope, "' is not of the form area:action"));
+  if (!ok) return InvalidField(field, absl::StrCat("'", scope, "' is not of the form area:action"));
   return absl::OkStatus();
 }
 
 absl::Status ValidateNewApiClient(const v1::ApiClient& client) {
   if (auto s = ValidateText("name", client.name(), 200); !s.ok()) return s;
   if (auto s = ValidateId("office_id", client.office_id()); !s.ok()) return s;
-  if (client.scopes_size() == 0) return Invalid("scopes", "at least one scope");
+  if (client.scopes_size() == 0) return InvalidField("scopes", "at least one scope");
   for (int i = 0; i < client.scopes_size(); ++i) {
     if (auto s = ValidateScope(absl::StrCat("scopes[", i, "]"), client.scopes(i)); !s.ok()) {
       return s;

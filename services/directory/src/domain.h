@@ -12,17 +12,13 @@
 #include "absl/time/time.h"
 #include "xuncha/auth.h"
 #include "xuncha/directory/v1/directory.pb.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::directory {
 
 namespace v1 = ::xuncha::directory::v1;
 
 // --- Validation (INVALID_ARGUMENT naming the field and the rule) ----------------------------
-
-// Non-empty after trimming, valid UTF-8, at most `max_chars` characters.
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required = true);
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required = true);
 
 absl::Status ValidateNewOrgUnit(const v1::OrgUnit& unit);
 absl::Status ValidateNewOffice(const v1::Office& office);

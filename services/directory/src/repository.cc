@@ -10,15 +10,6 @@
 namespace xuncha::directory {
 namespace {
 
-void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-std::string Micros(absl::string_view column) {
-  return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
-}
-
 // The owning office of a unit: the office sitting at the nearest ancestor-or-self.
 const std::string kOwnerJoin =
     "LEFT JOIN LATERAL (SELECT o.id AS office_id, ou.path AS office_path FROM offices o "
@@ -28,7 +19,7 @@ const std::string kOwnerJoin =
 const std::string kOrgColumns =
     "SELECT u.id::text, coalesce(u.parent_id::text, ''), u.name, u.kind, u.category, "
     "u.path::text, " +
-    Micros("u.created_at") +
+    SqlMicros("u.created_at") +
     ", coalesce(owner.office_id::text, ''), coalesce(owner.office_path::text, '') "
     "FROM org_units u " +
     kOwnerJoin;
@@ -43,7 +34,7 @@ StoredOrgUnit OrgFromRow(const pqxx::row& r) {
   s.unit.set_kind(kind);
   s.unit.set_category(r[4].as<std::string>());
   s.unit.set_path(r[5].as<std::string>());
-  SetTime(s.unit.mutable_create_time(), r[6].as<int64_t>());
+  SetTimestampMicros(s.unit.mutable_create_time(), r[6].as<int64_t>());
   s.owner.id = r[7].as<std::string>();
   s.owner.path = r[8].as<std::string>();
   s.unit.set_office_id(s.owner.id);
@@ -52,7 +43,7 @@ StoredOrgUnit OrgFromRow(const pqxx::row& r) {
 
 // Office plus its path and the nearest office above it.
 const std::string kOfficeColumns =
-    "SELECT o.id::text, o.org_unit_id::text, o.name, u.path::text, " + Micros("o.created_at") +
+    "SELECT o.id::text, o.org_unit_id::text, o.name, u.path::text, " + SqlMicros("o.created_at") +
     ", coalesce((SELECT po.id::text FROM offices po JOIN org_units pu ON pu.id = po.org_unit_id "
     "WHERE pu.path @> u.path AND pu.path <> u.path ORDER BY nlevel(pu.path) DESC LIMIT 1), '') "
     "FROM offices o JOIN org_units u ON u.id = o.org_unit_id ";
@@ -63,19 +54,9 @@ v1::Office OfficeFromRow(const pqxx::row& r) {
   o.set_org_unit_id(r[1].as<std::string>());
   o.set_name(r[2].as<std::string>());
   o.set_path(r[3].as<std::string>());
-  SetTime(o.mutable_create_time(), r[4].as<int64_t>());
+  SetTimestampMicros(o.mutable_create_time(), r[4].as<int64_t>());
   o.set_parent_office_id(r[5].as<std::string>());
   return o;
-}
-
-std::pair<std::string, std::string> SplitKey(const std::string& after) {
-  std::pair<std::string, std::string> out;
-  std::size_t sep = after.find('\x1f');
-  if (sep != std::string::npos) {
-    out.first = after.substr(0, sep);
-    out.second = after.substr(sep + 1);
-  }
-  return out;
 }
 
 std::string RolesArray(const v1::User& user) {
@@ -87,7 +68,7 @@ std::string RolesArray(const v1::User& user) {
 const std::string kLoginColumns =
     "SELECT us.id::text, us.password_hash, us.failed_logins, "
     "coalesce(" +
-    Micros("us.locked_until") +
+    SqlMicros("us.locked_until") +
     ", 0), us.username, "
     "coalesce(us.person_id::text, ''), coalesce(us.office_id::text, ''), "
     "coalesce(ou.path::text, ''), us.roles::text, coalesce(us.unit_id::text, ''), "
@@ -116,20 +97,6 @@ LoginRecord LoginFromRow(const pqxx::row& r) {
 }
 
 }  // namespace
-
-std::string EncodePageToken(const std::string& last_key) {
-  return absl::WebSafeBase64Escape(last_key);
-}
-
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token) {
-  Page page;
-  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
-  page.size = page_size == 0 ? 50 : std::min(page_size, 500);
-  if (!token.empty() && !absl::WebSafeBase64Unescape(token, &page.after)) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-  return page;
-}
 
 absl::StatusOr<StoredOrgUnit> Repository::GetOrgUnit(pqxx::work& tx, const std::string& id,
                                                      absl::string_view field) {
@@ -185,7 +152,7 @@ void Repository::MoveSubtree(pqxx::work& tx, const std::string& id, const std::s
 std::vector<v1::OrgUnit> Repository::ListOrgUnits(pqxx::work& tx, const std::string& parent_id,
                                                   const std::vector<std::string>& visible_paths,
                                                   bool all_roots, const Page& page) {
-  auto [after_name, after_id] = SplitKey(page.after);
+  auto [after_name, after_id] = SplitPageKey(page.after);
   // Always present (and typed) so every branch binds the same four parameters.
   const std::string keyset = " AND ($2::text = '' OR (u.name, u.id::text) > ($2::text, $3::text))";
   pqxx::result r;
@@ -222,7 +189,7 @@ absl::StatusOr<StoredOffice> Repository::GetOffice(pqxx::work& tx, const std::st
 std::vector<v1::Office> Repository::ListOffices(pqxx::work& tx, const std::string& within,
                                                 const std::string& parent_office_id,
                                                 const Page& page) {
-  auto [after_name, after_id] = SplitKey(page.after);
+  auto [after_name, after_id] = SplitPageKey(page.after);
   pqxx::result r = tx.exec_params(
       "SELECT * FROM (" + kOfficeColumns +
           "WHERE ($1 = '' OR u.path <@ $1::ltree)) x(id, org_unit_id, name, path, created, "
@@ -281,7 +248,8 @@ std::vector<v1::Person> LoadPeople(pqxx::work& tx, const std::vector<std::string
   for (const auto& row : tx.exec_params(
            "SELECT id::text, office_id::text, name, coalesce(employer_unit_id::text, ''), "
            "expertise::text, " +
-               Micros("created_at") + " FROM people WHERE id = ANY($1::uuid[]) ORDER BY name, id",
+               SqlMicros("created_at") +
+               " FROM people WHERE id = ANY($1::uuid[]) ORDER BY name, id",
            id_array)) {
     v1::Person p;
     p.set_id(row[0].as<std::string>());
@@ -289,7 +257,7 @@ std::vector<v1::Person> LoadPeople(pqxx::work& tx, const std::vector<std::string
     p.set_name(row[2].as<std::string>());
     p.set_employer_unit_id(row[3].as<std::string>());
     for (auto& tag : ParsePgTextArray(row[4].as<std::string>())) p.add_expertise(tag);
-    SetTime(p.mutable_create_time(), row[5].as<int64_t>());
+    SetTimestampMicros(p.mutable_create_time(), row[5].as<int64_t>());
     index[p.id()] = people.size();
     people.push_back(std::move(p));
   }
@@ -326,7 +294,7 @@ absl::StatusOr<v1::Person> Repository::GetPerson(pqxx::work& tx, const std::stri
 
 std::vector<v1::Person> Repository::ListPeople(pqxx::work& tx, const std::string& office_id,
                                                const std::string& expertise, const Page& page) {
-  auto [after_name, after_id] = SplitKey(page.after);
+  auto [after_name, after_id] = SplitPageKey(page.after);
   pqxx::result r = tx.exec_params(
       "SELECT id::text FROM people WHERE office_id = $1::uuid "
       "AND ($2 = '' OR expertise @> ARRAY[$2]) AND ($3 = '' OR (name, id::text) > ($3, $4)) "
@@ -363,7 +331,7 @@ absl::StatusOr<v1::User> Repository::GetUser(pqxx::work& tx, const std::string& 
   pqxx::result r = tx.exec_params(
       "SELECT id::text, username, coalesce(person_id::text, ''), coalesce(office_id::text, ''), "
       "roles::text, coalesce(unit_id::text, ''), coalesce(locked_until > now(), false), " +
-          Micros("created_at") + " FROM users WHERE id = $1::uuid",
+          SqlMicros("created_at") + " FROM users WHERE id = $1::uuid",
       id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat("id: user ", id, " not found"));
   v1::User u;
@@ -377,7 +345,7 @@ absl::StatusOr<v1::User> Repository::GetUser(pqxx::work& tx, const std::string& 
   }
   u.set_unit_id(r[0][5].as<std::string>());
   u.set_locked(r[0][6].as<bool>());
-  SetTime(u.mutable_create_time(), r[0][7].as<int64_t>());
+  SetTimestampMicros(u.mutable_create_time(), r[0][7].as<int64_t>());
   return u;
 }
 
@@ -412,11 +380,11 @@ v1::ApiClient Repository::InsertApiClient(pqxx::work& tx, const v1::ApiClient& c
   pqxx::row r = tx.exec_params1(
       "INSERT INTO api_clients (name, office_id, scopes, secret_hash) "
       "VALUES ($1, $2::uuid, $3::text[], $4) RETURNING id::text, " +
-          Micros("created_at"),
+          SqlMicros("created_at"),
       client.name(), client.office_id(), PgTextArray(scopes), secret_hash);
   v1::ApiClient out = client;
   out.set_id(r[0].as<std::string>());
-  SetTime(out.mutable_create_time(), r[1].as<int64_t>());
+  SetTimestampMicros(out.mutable_create_time(), r[1].as<int64_t>());
   return out;
 }
 

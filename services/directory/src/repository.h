@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "domain.h"
 #include "xuncha/calendar.h"
+#include "xuncha/paging.h"
 
 namespace xuncha::directory {
 
@@ -33,11 +34,6 @@ struct LoginRecord {
 struct ClientRecord {
   std::string secret_hash;
   TokenClaims claims;
-};
-
-struct Page {
-  int size = 50;
-  std::string after;  // decoded page token: the last key of the previous page
 };
 
 class Repository {
@@ -113,9 +109,5 @@ class Repository {
                                   const std::string& source);
   static bool CalendarYearExists(pqxx::work& tx, int year);
 };
-
-// Page tokens are opaque to clients: base64url of the last key.
-std::string EncodePageToken(const std::string& last_key);
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token);
 
 }  // namespace xuncha::directory

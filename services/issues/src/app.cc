@@ -8,20 +8,13 @@
 #include "ledger.h"
 #include "xuncha/audit.h"
 #include "xuncha/calendar.h"
+#include "xuncha/change.h"
 #include "xuncha/engagements.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 
 namespace xuncha::issues {
 namespace {
-
-std::string Json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
 
 std::string IssueResource(const std::string& id) { return absl::StrCat("issues/", id); }
 std::string ReportResource(const std::string& id) { return absl::StrCat("reports/", id); }
@@ -45,14 +38,6 @@ absl::Status IssuesApp::Write(const std::function<absl::Status(pqxx::work&)>& bo
   RETURN_IF_ERROR(pool_.Transact(body));
   if (relay_ != nullptr) relay_->Wake();
   return absl::OkStatus();
-}
-
-absl::Status IssuesApp::Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
-                               const std::string& resource, absl::string_view event_type,
-                               const google::protobuf::Message& payload) {
-  const std::string actor = rc.principal.subject_id.empty() ? "system" : rc.principal.ActorLabel();
-  RETURN_IF_ERROR(AppendAudit(tx, {actor, std::string(action), resource, rc.request_id}).status());
-  return AppendOutbox(tx, {std::string(event_type), resource, Json(payload)}).status();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,8 +75,8 @@ absl::StatusOr<v1::TaxonomyEntry> IssuesApp::CreateTaxonomyEntry(const RequestCo
       heading_id = parent.heading_id;
     }
     created = Repository::InsertTaxonomyEntry(tx, entry, p.office_id, p.office_path, heading_id);
-    return Record(tx, rc, "taxonomy.create", absl::StrCat("taxonomy/", created.id()),
-                  "issues.taxonomy.entry_created", created);
+    return RecordChange(tx, rc, "taxonomy.create", absl::StrCat("taxonomy/", created.id()),
+                        "issues.taxonomy.entry_created", created);
   }));
   return created;
 }
@@ -136,7 +121,7 @@ absl::Status IssuesApp::Transition(pqxx::work& tx, const RequestContext& rc,
   *payload.mutable_issue() = after.issue;
   payload.set_from_state(StateName(before.state()));
   payload.set_to_state(StateName(to));
-  return Record(tx, rc, action, IssueResource(before.id()), event, payload);
+  return RecordChange(tx, rc, action, IssueResource(before.id()), event, payload);
 }
 
 absl::StatusOr<Issue> IssuesApp::CreateIssue(const RequestContext& rc, const Issue& issue) {
@@ -167,7 +152,7 @@ absl::StatusOr<Issue> IssuesApp::CreateIssue(const RequestContext& rc, const Iss
     *payload.mutable_issue() = created;
     payload.set_to_state(StateName(Issue::DRAFT));
     RETURN_IF_ERROR(
-        Record(tx, rc, "issue.create", IssueResource(id), "issues.issue.created", payload));
+        RecordChange(tx, rc, "issue.create", IssueResource(id), "issues.issue.created", payload));
     if (created.clue_material()) {
       v1::IssueClueSuggested clue;
       clue.set_issue_id(id);
@@ -181,7 +166,7 @@ absl::StatusOr<Issue> IssuesApp::CreateIssue(const RequestContext& rc, const Iss
       clue.set_source_record_id(created.source_record_id());
       *clue.mutable_evidence_ids() = created.evidence_ids();
       clue.set_summary(created.description());
-      return AppendOutbox(tx, {kClueSuggestedEvent, IssueResource(id), Json(clue)}).status();
+      return AppendOutbox(tx, {kClueSuggestedEvent, IssueResource(id), ToJson(clue)}).status();
     }
     return absl::OkStatus();
   }));
@@ -382,7 +367,7 @@ absl::StatusOr<Issue> IssuesApp::FeedBackIssue(const RequestContext& rc,
     sheet.set_rectification_plan_due(request.rectification_plan_due());
     // Same event as a report's feedback (report_id empty), so rectification opens the item.
     RETURN_IF_ERROR(AppendOutbox(tx, {kReportFedBackEvent, IssueResource(request.id()),
-                                      Json(FedBackPayload(ctx.engagement, "", {after}, sheet))})
+                                      ToJson(FedBackPayload(ctx.engagement, "", {after}, sheet))})
                         .status());
     out = after.issue;
     return absl::OkStatus();
@@ -425,8 +410,8 @@ absl::StatusOr<Issue> IssuesApp::SuggestClue(const RequestContext& rc,
     clue.set_subject_position(request.subject_position());
     clue.set_cadre_level(request.cadre_level());
     clue.set_summary(request.summary());
-    RETURN_IF_ERROR(
-        Record(tx, rc, "issue.suggest_clue", IssueResource(issue.id()), kClueSuggestedEvent, clue));
+    RETURN_IF_ERROR(RecordChange(tx, rc, "issue.suggest_clue", IssueResource(issue.id()),
+                                 kClueSuggestedEvent, clue));
     ASSIGN_OR_RETURN(StoredIssue after, Repository::GetIssue(tx, issue.id(), false));
     out = after.issue;
     return absl::OkStatus();
@@ -451,9 +436,9 @@ absl::StatusOr<v1::Question> IssuesApp::AskQuestion(const RequestContext& rc,
     }
     out = Repository::InsertQuestion(tx, request.issue_id(), request.text(),
                                      rc.principal.ActorLabel());
-    return Record(tx, rc, "question.ask",
-                  absl::StrCat(IssueResource(request.issue_id()), "/questions/", out.id()),
-                  "issues.question.asked", out);
+    return RecordChange(tx, rc, "question.ask",
+                        absl::StrCat(IssueResource(request.issue_id()), "/questions/", out.id()),
+                        "issues.question.asked", out);
   }));
   return out;
 }
@@ -509,9 +494,9 @@ absl::StatusOr<v1::Question> IssuesApp::AnswerQuestion(const RequestContext& rc,
     }
     Repository::AnswerQuestion(tx, request.id(), request.answer(), rc.principal.ActorLabel());
     ASSIGN_OR_RETURN(out, Repository::GetQuestion(tx, request.issue_id(), request.id(), false));
-    return Record(tx, rc, "question.answer",
-                  absl::StrCat(IssueResource(request.issue_id()), "/questions/", out.id()),
-                  "issues.question.answered", out);
+    return RecordChange(tx, rc, "question.answer",
+                        absl::StrCat(IssueResource(request.issue_id()), "/questions/", out.id()),
+                        "issues.question.answered", out);
   }));
   return out;
 }
@@ -594,7 +579,7 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
     }
     v1::CreateReportRequest holder;
     *holder.mutable_special_reports() = request.special_reports();
-    std::string json = Json(holder);
+    std::string json = ToJson(holder);
     // {"specialReports":[...]} → the array alone; {} when there are none.
     const std::size_t open = json.find('[');
     const std::string specials =
@@ -613,8 +598,8 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
     v1::ReportEvent payload;
     *payload.mutable_report() = out;
     payload.set_to_state(StateName(Report::DRAFT));
-    return Record(tx, rc, "report.create", ReportResource(report_id), "issues.report.created",
-                  payload);
+    return RecordChange(tx, rc, "report.create", ReportResource(report_id), "issues.report.created",
+                        payload);
   }));
   return out;
 }
@@ -657,7 +642,8 @@ absl::StatusOr<Report> IssuesApp::SubmitReport(const RequestContext& rc, const s
     *payload.mutable_report() = out;
     payload.set_from_state(StateName(Report::DRAFT));
     payload.set_to_state(StateName(Report::SUBMITTED));
-    return Record(tx, rc, "report.submit", ReportResource(id), "issues.report.submitted", payload);
+    return RecordChange(tx, rc, "report.submit", ReportResource(id), "issues.report.submitted",
+                        payload);
   }));
   return out;
 }
@@ -679,7 +665,8 @@ absl::StatusOr<Report> IssuesApp::ApproveReport(const RequestContext& rc, const 
     *payload.mutable_report() = out;
     payload.set_from_state(StateName(Report::SUBMITTED));
     payload.set_to_state(StateName(Report::APPROVED));
-    return Record(tx, rc, "report.approve", ReportResource(id), "issues.report.approved", payload);
+    return RecordChange(tx, rc, "report.approve", ReportResource(id), "issues.report.approved",
+                        payload);
   }));
   return out;
 }
@@ -722,8 +709,9 @@ absl::StatusOr<Report> IssuesApp::FeedBackReport(const RequestContext& rc,
     }
     ASSIGN_OR_RETURN(ReportInContext after, LoadReport(tx, rc, request.id(), false));
     out = Assemble(after);
-    return Record(tx, rc, "report.feed_back", ReportResource(request.id()), kReportFedBackEvent,
-                  FedBackPayload(ctx.engagement, request.id(), fed, out.feedback_sheet()));
+    return RecordChange(tx, rc, "report.feed_back", ReportResource(request.id()),
+                        kReportFedBackEvent,
+                        FedBackPayload(ctx.engagement, request.id(), fed, out.feedback_sheet()));
   }));
   return out;
 }

@@ -64,9 +64,6 @@ class IssuesApp {
  private:
   // Runs `body` in a transaction and, after a successful commit, nudges the outbox relay.
   absl::Status Write(const std::function<absl::Status(pqxx::work&)>& body);
-  absl::Status Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
-                      const std::string& resource, absl::string_view event_type,
-                      const google::protobuf::Message& payload);
 
   // The issue (locked when `for_update`), its engagement and the caller's access to it.
   struct IssueInContext {

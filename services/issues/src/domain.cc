@@ -11,26 +11,6 @@
 namespace xuncha::issues {
 namespace {
 
-// Counts code points; -1 when the bytes are not UTF-8.
-int Utf8Length(absl::string_view s) {
-  int count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    for (int k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return -1;
-    }
-    i += len;
-    ++count;
-  }
-  return count;
-}
-
-absl::Status Invalid(absl::string_view field, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
-}
-
 bool IsStaffWriter(const Principal& p) { return p.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF"}); }
 
 }  // namespace
@@ -38,56 +18,23 @@ bool IsStaffWriter(const Principal& p) { return p.HasAnyRole({"OFFICE_ADMIN", "O
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required) {
-  int length = Utf8Length(value);
-  if (length < 0) return Invalid(field, "must be valid UTF-8");
-  if (required && absl::StripAsciiWhitespace(value).empty()) return Invalid(field, "must be set");
-  if (length > max_chars) {
-    return Invalid(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required) {
-  if (value.empty()) return required ? Invalid(field, "must be set") : absl::OkStatus();
-  bool ok = value.size() == 36;
-  for (std::size_t i = 0; ok && i < value.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    ok = dash ? value[i] == '-' : absl::ascii_isxdigit(static_cast<unsigned char>(value[i]));
-  }
-  if (!ok) return Invalid(field, absl::StrCat("'", value.substr(0, 64), "' is not a valid id"));
-  return absl::OkStatus();
-}
-
-absl::Status ValidateDate(absl::string_view field, absl::string_view value, bool required) {
-  if (value.empty()) return required ? Invalid(field, "must be set") : absl::OkStatus();
-  absl::CivilDay day;
-  // ParseCivilTime normalises 02-30 to 03-02; a round trip catches such non-days.
-  if (value.size() != 10 || !absl::ParseCivilTime(value, &day) ||
-      absl::FormatCivilTime(day) != value) {
-    return Invalid(field, "must be a date YYYY-MM-DD");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateNewIssue(const Issue& issue) {
   if (auto s = ValidateId("engagement_id", issue.engagement_id()); !s.ok()) return s;
   if (auto s = ValidateText("title", issue.title(), 200); !s.ok()) return s;
   if (auto s = ValidateText("description", issue.description(), 10000); !s.ok()) return s;
   if (auto s = ValidateId("category_id", issue.category_id()); !s.ok()) return s;
   if (!Issue::DisciplineType_IsValid(issue.discipline_type())) {
-    return Invalid(
+    return InvalidField(
         "discipline_type",
         "must be one of POLITICAL, ORGANIZATIONAL, INTEGRITY, MASS, WORK, LIFE or unset");
   }
   if (issue.severity() == Issue::SEVERITY_UNSPECIFIED ||
       !Issue::Severity_IsValid(issue.severity())) {
-    return Invalid("severity", "must be one of GENERAL, SERIOUS, GRAVE");
+    return InvalidField("severity", "must be one of GENERAL, SERIOUS, GRAVE");
   }
   if (issue.source() == Issue::SOURCE_UNSPECIFIED || !Issue::Source_IsValid(issue.source())) {
-    return Invalid("source",
-                   "must be one of INTERVIEW, SURVEY, DOCUMENT, PETITION, DATA_COMPARISON, OTHER");
+    return InvalidField(
+        "source", "must be one of INTERVIEW, SURVEY, DOCUMENT, PETITION, DATA_COMPARISON, OTHER");
   }
   // Every source but OTHER is a record of the fieldwork service and must be named.
   if (issue.source() != Issue::OTHER) {
@@ -95,7 +42,7 @@ absl::Status ValidateNewIssue(const Issue& issue) {
   } else if (auto s = ValidateId("source_record_id", issue.source_record_id(), false); !s.ok()) {
     return s;
   }
-  if (issue.evidence_ids_size() > 100) return Invalid("evidence_ids", "at most 100 files");
+  if (issue.evidence_ids_size() > 100) return InvalidField("evidence_ids", "at most 100 files");
   for (int i = 0; i < issue.evidence_ids_size(); ++i) {
     if (auto s = ValidateText(absl::StrCat("evidence_ids[", i, "]"), issue.evidence_ids(i), 100);
         !s.ok()) {
@@ -110,7 +57,7 @@ absl::Status ValidateNewIssue(const Issue& issue) {
 
 absl::Status ValidateNewTaxonomyEntry(const v1::TaxonomyEntry& entry) {
   if (auto s = ValidateText("name", entry.name(), 200); !s.ok()) return s;
-  if (entry.position() < 0) return Invalid("position", "must not be negative");
+  if (entry.position() < 0) return InvalidField("position", "must not be negative");
   return ValidateId("parent_id", entry.parent_id(), false);
 }
 
@@ -135,7 +82,7 @@ absl::Status ValidateDismissal(const v1::Dismissal& dismissal) {
 
 absl::Status ValidateSpecialReports(
     const google::protobuf::RepeatedPtrField<v1::SpecialReport>& reports) {
-  if (reports.size() > 20) return Invalid("special_reports", "at most 20");
+  if (reports.size() > 20) return InvalidField("special_reports", "at most 20");
   for (int i = 0; i < reports.size(); ++i) {
     const std::string f = absl::StrCat("special_reports[", i, "]");
     if (auto s = ValidateText(f + ".title", reports[i].title(), 200); !s.ok()) return s;
@@ -151,7 +98,7 @@ absl::Status ValidateFeedback(absl::string_view feedback_date, absl::string_view
   if (auto s = ValidateDate("rectification_plan_due", plan_due); !s.ok()) return s;
   // Both are YYYY-MM-DD, so text order is date order.
   if (plan_due < feedback_date) {
-    return Invalid("rectification_plan_due", "must not be before the feedback date");
+    return InvalidField("rectification_plan_due", "must not be before the feedback date");
   }
   return absl::OkStatus();
 }

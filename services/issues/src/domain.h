@@ -13,6 +13,7 @@
 #include "xuncha/auth.h"
 #include "xuncha/engagements.h"
 #include "xuncha/issues/v1/issues.pb.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::issues {
 
@@ -21,13 +22,6 @@ using v1::Issue;
 using v1::Report;
 
 // --- Validation (INVALID_ARGUMENT naming the field and the rule) ----------------------------
-
-// Non-empty after trimming (when required), valid UTF-8, at most `max_chars` characters.
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required = true);
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required = true);
-// "YYYY-MM-DD", a real day.
-absl::Status ValidateDate(absl::string_view field, absl::string_view value, bool required = true);
 
 absl::Status ValidateNewIssue(const Issue& issue);
 absl::Status ValidateNewTaxonomyEntry(const v1::TaxonomyEntry& entry);

@@ -10,15 +10,6 @@
 namespace xuncha::issues {
 namespace {
 
-void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-std::string Micros(absl::string_view column) {
-  return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
-}
-
 // A nullable parameter: "" is sent as NULL (libpqxx 6 treats a null const char* as NULL).
 const char* NullIfEmpty(const std::string& value) {
   return value.empty() ? nullptr : value.c_str();
@@ -32,7 +23,7 @@ const std::string kIssueColumns =
     "coalesce(i.signed_on::text, ''), i.sign_statement, i.unit_explanation, i.dismissal_reason, "
     "coalesce(i.report_id::text, ''), coalesce(i.fed_back_on::text, ''), i.office_id, "
     "i.round_id, i.target_unit_id, " +
-    Micros("i.created_at") + ", " + Micros("i.updated_at") +
+    SqlMicros("i.created_at") + ", " + SqlMicros("i.updated_at") +
     ", i.office_path::text, i.target_unit_path::text "
     "FROM issues i JOIN taxonomy_entries c ON c.id = i.category_id "
     "JOIN taxonomy_entries h ON h.id = i.heading_id ";
@@ -84,8 +75,8 @@ StoredIssue IssueFromRow(const pqxx::row& r) {
   i.set_office_id(r[29].as<std::string>());
   i.set_round_id(r[30].as<std::string>());
   i.set_target_unit_id(r[31].as<std::string>());
-  SetTime(i.mutable_create_time(), r[32].as<int64_t>());
-  SetTime(i.mutable_update_time(), r[33].as<int64_t>());
+  SetTimestampMicros(i.mutable_create_time(), r[32].as<int64_t>());
+  SetTimestampMicros(i.mutable_update_time(), r[33].as<int64_t>());
   s.office_path = r[34].as<std::string>();
   s.target_unit_path = r[35].as<std::string>();
   return s;
@@ -94,7 +85,7 @@ StoredIssue IssueFromRow(const pqxx::row& r) {
 const std::string kTaxonomyColumns =
     "SELECT t.id::text, coalesce(t.office_id, ''), coalesce(t.parent_id::text, ''), t.name, "
     "t.position, " +
-    Micros("t.created_at") +
+    SqlMicros("t.created_at") +
     ", coalesce(t.office_path::text, ''), t.heading_id::text, h.name, h.position "
     "FROM taxonomy_entries t JOIN taxonomy_entries h ON h.id = t.heading_id ";
 
@@ -105,7 +96,7 @@ StoredTaxonomyEntry TaxonomyFromRow(const pqxx::row& r) {
   s.entry.set_parent_id(r[2].as<std::string>());
   s.entry.set_name(r[3].as<std::string>());
   s.entry.set_position(r[4].as<int>());
-  SetTime(s.entry.mutable_create_time(), r[5].as<int64_t>());
+  SetTimestampMicros(s.entry.mutable_create_time(), r[5].as<int64_t>());
   s.entry.set_standard(s.entry.office_id().empty());
   s.office_path = r[6].as<std::string>();
   s.heading_id = r[7].as<std::string>();
@@ -120,32 +111,18 @@ v1::Question QuestionFromRow(const pqxx::row& r) {
   q.set_issue_id(r[1].as<std::string>());
   q.set_text(r[2].as<std::string>());
   q.set_asked_by(r[3].as<std::string>());
-  SetTime(q.mutable_ask_time(), r[4].as<int64_t>());
+  SetTimestampMicros(q.mutable_ask_time(), r[4].as<int64_t>());
   q.set_answer(r[5].as<std::string>());
   q.set_answered_by(r[6].as<std::string>());
-  if (!r[7].is_null()) SetTime(q.mutable_answer_time(), r[7].as<int64_t>());
+  if (!r[7].is_null()) SetTimestampMicros(q.mutable_answer_time(), r[7].as<int64_t>());
   return q;
 }
 
 const std::string kQuestionColumns = "SELECT id::text, issue_id::text, text, asked_by, " +
-                                     Micros("asked_at") + ", answer, answered_by, " +
-                                     Micros("answered_at") + " FROM questions ";
+                                     SqlMicros("asked_at") + ", answer, answered_by, " +
+                                     SqlMicros("answered_at") + " FROM questions ";
 
 }  // namespace
-
-std::string EncodePageToken(const std::string& last_key) {
-  return absl::WebSafeBase64Escape(last_key);
-}
-
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token) {
-  Page page;
-  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
-  page.size = page_size == 0 ? 50 : std::min(page_size, 500);
-  if (!token.empty() && !absl::WebSafeBase64Unescape(token, &page.after)) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-  return page;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Taxonomy
@@ -370,8 +347,8 @@ absl::StatusOr<StoredReport> Repository::GetReport(pqxx::work& tx, const std::st
       "SELECT id::text, engagement_id, office_id, office_path::text, summary, special_reports, "
       "state, approved_by, coalesce(feedback_date::text, ''), requirements, "
       "coalesce(rectification_plan_due::text, ''), " +
-          Micros("created_at") + ", " + Micros("updated_at") + " FROM reports WHERE id = $1::uuid" +
-          (for_update ? " FOR UPDATE" : ""),
+          SqlMicros("created_at") + ", " + SqlMicros("updated_at") +
+          " FROM reports WHERE id = $1::uuid" + (for_update ? " FOR UPDATE" : ""),
       id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat("id: report ", id, " not found"));
   const pqxx::row& row = r[0];
@@ -400,8 +377,8 @@ absl::StatusOr<StoredReport> Repository::GetReport(pqxx::work& tx, const std::st
     rep.mutable_feedback_sheet()->set_requirements(row[9].as<std::string>());
     rep.mutable_feedback_sheet()->set_rectification_plan_due(row[10].as<std::string>());
   }
-  SetTime(rep.mutable_create_time(), row[11].as<int64_t>());
-  SetTime(rep.mutable_update_time(), row[12].as<int64_t>());
+  SetTimestampMicros(rep.mutable_create_time(), row[11].as<int64_t>());
+  SetTimestampMicros(rep.mutable_update_time(), row[12].as<int64_t>());
   return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "domain.h"
+#include "xuncha/paging.h"
 
 namespace xuncha::issues {
 
@@ -29,11 +30,6 @@ struct StoredIssue {
 struct StoredReport {
   Report report;  // without groups and issue_count (assembled from the issues)
   std::string office_path;
-};
-
-struct Page {
-  int size = 50;
-  std::string after;  // decoded page token: the last key of the previous page
 };
 
 // What a caller could possibly see in a list; rows are then checked one by one with AccessTo.
@@ -116,9 +112,5 @@ class Repository {
                                          const std::string& round_id,
                                          const std::string& engagement_id);
 };
-
-// Page tokens are opaque to clients: base64url of the last key.
-std::string EncodePageToken(const std::string& last_key);
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token);
 
 }  // namespace xuncha::issues

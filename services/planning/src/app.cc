@@ -8,6 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/audit.h"
 #include "xuncha/calendar.h"
+#include "xuncha/change.h"
 #include "xuncha/crypto.h"
 #include "xuncha/idempotency.h"
 #include "xuncha/scope.h"
@@ -17,12 +18,6 @@ namespace xuncha::planning {
 namespace {
 
 using Member = EngagementSnapshot::Member;
-
-std::string Json(const google::protobuf::Message& m) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
 
 template <typename T>
 std::string NextToken(std::vector<T>& items, int page_size,
@@ -96,20 +91,11 @@ absl::Status PlanningApp::WriteOnce(const RequestContext& rc, absl::string_view 
   return absl::OkStatus();
 }
 
-absl::Status PlanningApp::Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
-                                 const std::string& resource, absl::string_view event_type,
-                                 const google::protobuf::Message& payload) {
-  RETURN_IF_ERROR(
-      AppendAudit(tx, {rc.principal.ActorLabel(), std::string(action), resource, rc.request_id})
-          .status());
-  return AppendOutbox(tx, {std::string(event_type), resource, Json(payload)}).status();
-}
-
 absl::Status PlanningApp::PublishEngagements(pqxx::work& tx, const std::string& round_id,
                                              const std::string& group_id) {
   const std::vector<std::string> ids = Repository::BumpVersions(tx, round_id, group_id);
   for (const EngagementSnapshot& s : Repository::Snapshots(tx, ids)) {
-    RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), Json(s)}).status());
+    RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), ToJson(s)}).status());
   }
   return absl::OkStatus();
 }
@@ -157,8 +143,8 @@ absl::StatusOr<v1::Plan> PlanningApp::CreatePlan(const RequestContext& rc, OrgDi
       }
     }
     created = Repository::InsertPlan(tx, plan, units);
-    return Record(tx, rc, "plan.create", absl::StrCat("plans/", created.id()),
-                  "planning.plan.created", created);
+    return RecordChange(tx, rc, "plan.create", absl::StrCat("plans/", created.id()),
+                        "planning.plan.created", created);
   }));
   return created;
 }
@@ -220,8 +206,8 @@ absl::StatusOr<v1::Plan> PlanningApp::ApprovePlan(const RequestContext& rc, cons
         }
         Repository::ApprovePlan(tx, id);
         ASSIGN_OR_RETURN(approved, Repository::GetPlan(tx, id));
-        return Record(tx, rc, "plan.approve", absl::StrCat("plans/", id), "planning.plan.approved",
-                      approved);
+        return RecordChange(tx, rc, "plan.approve", absl::StrCat("plans/", id),
+                            "planning.plan.approved", approved);
       }));
   return approved;
 }
@@ -308,8 +294,8 @@ absl::StatusOr<v1::Round> PlanningApp::CreateRound(const RequestContext& rc, v1:
       }
     }
     created = Repository::InsertRound(tx, round);
-    return Record(tx, rc, "round.create", absl::StrCat("rounds/", created.id()),
-                  "planning.round.created", created);
+    return RecordChange(tx, rc, "round.create", absl::StrCat("rounds/", created.id()),
+                        "planning.round.created", created);
   }));
   return created;
 }
@@ -428,8 +414,8 @@ absl::StatusOr<v1::Round> PlanningApp::UpdateRound(const RequestContext& rc,
         }
         Repository::UpdateRound(tx, round);
         ASSIGN_OR_RETURN(updated, Repository::GetRound(tx, round.id()));
-        RETURN_IF_ERROR(Record(tx, rc, "round.update", absl::StrCat("rounds/", round.id()),
-                               "planning.round.updated", updated));
+        RETURN_IF_ERROR(RecordChange(tx, rc, "round.update", absl::StrCat("rounds/", round.id()),
+                                     "planning.round.updated", updated));
         return PublishEngagements(tx, round.id());
       }));
   return updated;
@@ -465,9 +451,9 @@ absl::StatusOr<v1::Round> PlanningApp::TransitionRound(const RequestContext& rc,
         Repository::SetRoundState(tx, id, to,
                                   to == v1::Round::CLOSED ? FormatDate(TodayInChina()) : "");
         ASSIGN_OR_RETURN(moved, Repository::GetRound(tx, id));
-        RETURN_IF_ERROR(
-            Record(tx, rc, absl::StrCat("round.", absl::AsciiStrToLower(v1::Round::State_Name(to))),
-                   absl::StrCat("rounds/", id), RoundEventType(to), moved));
+        RETURN_IF_ERROR(RecordChange(
+            tx, rc, absl::StrCat("round.", absl::AsciiStrToLower(v1::Round::State_Name(to))),
+            absl::StrCat("rounds/", id), RoundEventType(to), moved));
         return PublishEngagements(tx, id);
       }));
   return moved;
@@ -580,8 +566,8 @@ absl::StatusOr<v1::Group> PlanningApp::CreateGroup(const RequestContext& rc,
         for (const auto& u : units) Repository::InsertTarget(tx, id, round_id, u);
         Repository::ReplaceMembers(tx, id, round_id, members);
         created = Repository::LoadGroup(tx, id);
-        RETURN_IF_ERROR(Record(tx, rc, "group.create", absl::StrCat("groups/", id),
-                               "planning.group.created", created));
+        RETURN_IF_ERROR(RecordChange(tx, rc, "group.create", absl::StrCat("groups/", id),
+                                     "planning.group.created", created));
         return PublishEngagements(tx, round_id, id);
       }));
   return created;
@@ -641,8 +627,8 @@ absl::StatusOr<v1::Group> PlanningApp::AddGroupTargets(const RequestContext& rc,
           Repository::InsertTarget(tx, group.id, round.id(), units[i]);
         }
         updated = Repository::LoadGroup(tx, group.id);
-        RETURN_IF_ERROR(Record(tx, rc, "group.add_targets", absl::StrCat("groups/", group.id),
-                               "planning.group.targets_added", updated));
+        RETURN_IF_ERROR(RecordChange(tx, rc, "group.add_targets", absl::StrCat("groups/", group.id),
+                                     "planning.group.targets_added", updated));
         return PublishEngagements(tx, round.id(), group.id);
       }));
   return updated;
@@ -671,8 +657,8 @@ absl::StatusOr<v1::Group> PlanningApp::SetGroupMembers(const RequestContext& rc,
         RETURN_IF_ERROR(CheckNoOverlap(tx, locked, members, group.id));
         Repository::ReplaceMembers(tx, group.id, round.id(), members);
         updated = Repository::LoadGroup(tx, group.id);
-        RETURN_IF_ERROR(Record(tx, rc, "group.set_members", absl::StrCat("groups/", group.id),
-                               "planning.group.members_changed", updated));
+        RETURN_IF_ERROR(RecordChange(tx, rc, "group.set_members", absl::StrCat("groups/", group.id),
+                                     "planning.group.members_changed", updated));
         return PublishEngagements(tx, round.id(), group.id);
       }));
   return updated;
@@ -733,9 +719,9 @@ absl::StatusOr<v1::TalentPoolEntry> PlanningApp::EnrolTalent(
   }
   RETURN_IF_ERROR(WriteOnce(rc, "EnrolTalent", request, entry, [&](pqxx::work& tx) -> absl::Status {
     Repository::UpsertTalent(tx, entry);
-    return Record(tx, rc, "talent.enrol",
-                  absl::StrCat("offices/", p.office_id, "/talentPool/", entry.person_id()),
-                  "planning.talent.enrolled", entry);
+    return RecordChange(tx, rc, "talent.enrol",
+                        absl::StrCat("offices/", p.office_id, "/talentPool/", entry.person_id()),
+                        "planning.talent.enrolled", entry);
   }));
   return entry;
 }
@@ -856,8 +842,8 @@ absl::StatusOr<v1::Draw> PlanningApp::DrawMembers(const RequestContext& rc,
       Repository::ReplaceMembers(tx, groups[i].id(), round.id(), members);
     }
     Repository::InsertDraw(tx, draw);
-    RETURN_IF_ERROR(Record(tx, rc, "draw.create", absl::StrCat("draws/", draw.id()),
-                           "planning.draw.completed", draw));
+    RETURN_IF_ERROR(RecordChange(tx, rc, "draw.create", absl::StrCat("draws/", draw.id()),
+                                 "planning.draw.completed", draw));
     for (const auto& g : groups) RETURN_IF_ERROR(PublishEngagements(tx, round.id(), g.id()));
     return absl::OkStatus();
   }));
@@ -957,9 +943,9 @@ absl::StatusOr<v1::Announcement> PlanningApp::PublishAnnouncement(const RequestC
         }
         Repository::UpsertAnnouncement(tx, engagement_id, a);
         published = *Repository::GetAnnouncement(tx, engagement_id);
-        return Record(tx, rc, "announcement.publish",
-                      absl::StrCat("engagements/", engagement_id, "/announcement"),
-                      "planning.announcement.published", published);
+        return RecordChange(tx, rc, "announcement.publish",
+                            absl::StrCat("engagements/", engagement_id, "/announcement"),
+                            "planning.announcement.published", published);
       }));
   return published;
 }

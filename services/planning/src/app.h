@@ -79,9 +79,6 @@ class PlanningApp {
                          const google::protobuf::Message& request,
                          google::protobuf::Message& response,
                          const std::function<absl::Status(pqxx::work&)>& body);
-  absl::Status Record(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
-                      const std::string& resource, absl::string_view event_type,
-                      const google::protobuf::Message& payload);
   // Bumps the version of every engagement of the round (or one group) and appends a
   // planning.engagement.changed event with its fresh snapshot.
   absl::Status PublishEngagements(pqxx::work& tx, const std::string& round_id,

@@ -14,26 +14,6 @@ namespace {
 
 using Member = ::xuncha::common::v1::EngagementSnapshot::Member;
 
-// Counts code points; -1 when the bytes are not UTF-8.
-int Utf8Length(absl::string_view s) {
-  int count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    for (int k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return -1;
-    }
-    i += len;
-    ++count;
-  }
-  return count;
-}
-
-absl::Status Invalid(absl::string_view field, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
-}
-
 bool IsOfficeRole(const Principal& p) {
   return p.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP", "VIEWER"});
 }
@@ -90,54 +70,27 @@ std::string DominantRule(const std::map<int, int>& counts) {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required) {
-  int length = Utf8Length(value);
-  if (length < 0) return Invalid(field, "must be valid UTF-8");
-  if (required && absl::StripAsciiWhitespace(value).empty()) return Invalid(field, "must be set");
-  if (length > max_chars) {
-    return Invalid(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required) {
-  if (value.empty()) return required ? Invalid(field, "must be set") : absl::OkStatus();
-  bool ok = value.size() == 36;
-  for (std::size_t i = 0; ok && i < value.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    ok = dash ? value[i] == '-' : absl::ascii_isxdigit(static_cast<unsigned char>(value[i]));
-  }
-  if (!ok) return Invalid(field, absl::StrCat("'", value.substr(0, 64), "' is not a valid id"));
-  return absl::OkStatus();
-}
-
-absl::Status ValidateDate(absl::string_view field, absl::string_view value, bool required) {
-  if (value.empty()) return required ? Invalid(field, "must be set") : absl::OkStatus();
-  return ParseDate(value, field).status();
-}
-
 absl::Status ValidateNewPlan(const v1::Plan& plan) {
   if (plan.kind() == v1::Plan::KIND_UNSPECIFIED || !v1::Plan::Kind_IsValid(plan.kind())) {
-    return Invalid("kind", "must be TERM or ANNUAL");
+    return InvalidField("kind", "must be TERM or ANNUAL");
   }
   if (auto s = ValidateText("title", plan.title(), 200); !s.ok()) return s;
   if (plan.start_year() < 2000 || plan.start_year() > 2100) {
-    return Invalid("start_year", "must be between 2000 and 2100");
+    return InvalidField("start_year", "must be between 2000 and 2100");
   }
   if (plan.kind() == v1::Plan::TERM) {
     if (plan.end_year() < plan.start_year() || plan.end_year() > plan.start_year() + 4) {
-      return Invalid("end_year", "a term plan spans one to five years from start_year");
+      return InvalidField("end_year", "a term plan spans one to five years from start_year");
     }
     if (plan.unit_ids_size() == 0)
-      return Invalid("unit_ids", "a term plan lists the units to cover");
-    if (plan.unit_ids_size() > 5000) return Invalid("unit_ids", "at most 5000 units");
-    if (!plan.term_plan_id().empty()) return Invalid("term_plan_id", "only for ANNUAL plans");
+      return InvalidField("unit_ids", "a term plan lists the units to cover");
+    if (plan.unit_ids_size() > 5000) return InvalidField("unit_ids", "at most 5000 units");
+    if (!plan.term_plan_id().empty()) return InvalidField("term_plan_id", "only for ANNUAL plans");
   } else {
     if (plan.end_year() != plan.start_year()) {
-      return Invalid("end_year", "an annual plan ends in its start_year");
+      return InvalidField("end_year", "an annual plan ends in its start_year");
     }
-    if (plan.unit_ids_size() != 0) return Invalid("unit_ids", "only TERM plans list units");
+    if (plan.unit_ids_size() != 0) return InvalidField("unit_ids", "only TERM plans list units");
     if (auto s = ValidateId("term_plan_id", plan.term_plan_id(), false); !s.ok()) return s;
   }
   std::set<std::string> seen;
@@ -145,7 +98,7 @@ absl::Status ValidateNewPlan(const v1::Plan& plan) {
     const std::string field = absl::StrCat("unit_ids[", i, "]");
     if (auto s = ValidateId(field, plan.unit_ids(i)); !s.ok()) return s;
     if (!seen.insert(plan.unit_ids(i)).second) {
-      return Invalid(field, absl::StrCat("unit ", plan.unit_ids(i), " is listed twice"));
+      return InvalidField(field, absl::StrCat("unit ", plan.unit_ids(i), " is listed twice"));
     }
   }
   return absl::OkStatus();
@@ -154,22 +107,23 @@ absl::Status ValidateNewPlan(const v1::Plan& plan) {
 absl::Status ValidateRound(const v1::Round& round) {
   if (auto s = ValidateId("plan_id", round.plan_id()); !s.ok()) return s;
   if (round.kind() == v1::Round::KIND_UNSPECIFIED || !v1::Round::Kind_IsValid(round.kind())) {
-    return Invalid("kind", "must be one of REGULAR, SPECIAL, FOLLOW_UP, CROSS, LINKED, ELEVATED");
+    return InvalidField("kind",
+                        "must be one of REGULAR, SPECIAL, FOLLOW_UP, CROSS, LINKED, ELEVATED");
   }
   if (auto s = ValidateText("title", round.title(), 200); !s.ok()) return s;
   if (auto s = ValidateText("topic", round.topic(), 200, round.kind() == v1::Round::SPECIAL);
       !s.ok()) {
     return round.kind() == v1::Round::SPECIAL && round.topic().empty()
-               ? Invalid("topic", "must be set for a SPECIAL round")
+               ? InvalidField("topic", "must be set for a SPECIAL round")
                : s;
   }
   if (round.kind() == v1::Round::FOLLOW_UP) {
     if (round.follow_up_of().empty()) {
-      return Invalid("follow_up_of", "must be set for a FOLLOW_UP round");
+      return InvalidField("follow_up_of", "must be set for a FOLLOW_UP round");
     }
     if (auto s = ValidateId("follow_up_of", round.follow_up_of()); !s.ok()) return s;
   } else if (!round.follow_up_of().empty()) {
-    return Invalid("follow_up_of", "only a FOLLOW_UP round links an earlier round");
+    return InvalidField("follow_up_of", "only a FOLLOW_UP round links an earlier round");
   }
   if (auto s = ValidateDate("mobilisation_date", round.mobilisation_date(), false); !s.ok()) {
     return s;
@@ -179,18 +133,18 @@ absl::Status ValidateRound(const v1::Round& round) {
   if (auto s = ValidateDate("feedback_due", round.feedback_due(), false); !s.ok()) return s;
   const absl::CivilDay start = *OptionalDay(round.station_start());
   const absl::CivilDay end = *OptionalDay(round.station_end());
-  if (end < start) return Invalid("station_end", "must not be before station_start");
+  if (end < start) return InvalidField("station_end", "must not be before station_start");
   if (auto m = OptionalDay(round.mobilisation_date()); m && *m > start) {
-    return Invalid("mobilisation_date", "must not be after station_start");
+    return InvalidField("mobilisation_date", "must not be after station_start");
   }
   if (auto f = OptionalDay(round.feedback_due()); f && *f < end) {
-    return Invalid("feedback_due", "must not be before station_end");
+    return InvalidField("feedback_due", "must not be before station_end");
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateMembers(const google::protobuf::RepeatedPtrField<v1::GroupMember>& members) {
-  if (members.size() > 100) return Invalid("members", "at most 100 members");
+  if (members.size() > 100) return InvalidField("members", "at most 100 members");
   std::set<std::string> seen;
   int leaders = 0;
   for (int i = 0; i < members.size(); ++i) {
@@ -198,14 +152,14 @@ absl::Status ValidateMembers(const google::protobuf::RepeatedPtrField<v1::GroupM
     const std::string field = absl::StrCat("members[", i, "]");
     if (auto s = ValidateId(field + ".person_id", m.person_id()); !s.ok()) return s;
     if (m.role() == Member::ROLE_UNSPECIFIED || !Member::Role_IsValid(m.role())) {
-      return Invalid(field + ".role", "must be LEADER, DEPUTY, MEMBER or EXPERT");
+      return InvalidField(field + ".role", "must be LEADER, DEPUTY, MEMBER or EXPERT");
     }
     if (!seen.insert(m.person_id()).second) {
-      return Invalid(field + ".person_id",
-                     absl::StrCat("person ", m.person_id(), " is listed twice"));
+      return InvalidField(field + ".person_id",
+                          absl::StrCat("person ", m.person_id(), " is listed twice"));
     }
     if (m.role() == Member::LEADER && ++leaders > 1) {
-      return Invalid(field + ".role", "a group has one leader (组长)");
+      return InvalidField(field + ".role", "a group has one leader (组长)");
     }
   }
   return absl::OkStatus();
@@ -216,13 +170,14 @@ absl::Status ValidateNewGroup(const v1::Group& group) {
   if (auto s = ValidateId("group.source_office_id", group.source_office_id(), false); !s.ok()) {
     return s;
   }
-  if (group.targets_size() > 200) return Invalid("group.targets", "at most 200 targets");
+  if (group.targets_size() > 200) return InvalidField("group.targets", "at most 200 targets");
   std::set<std::string> seen;
   for (int i = 0; i < group.targets_size(); ++i) {
     const std::string field = absl::StrCat("group.targets[", i, "].unit_id");
     if (auto s = ValidateId(field, group.targets(i).unit_id()); !s.ok()) return s;
     if (!seen.insert(group.targets(i).unit_id()).second) {
-      return Invalid(field, absl::StrCat("unit ", group.targets(i).unit_id(), " is listed twice"));
+      return InvalidField(field,
+                          absl::StrCat("unit ", group.targets(i).unit_id(), " is listed twice"));
     }
   }
   return ValidateMembers(group.members());
@@ -230,30 +185,32 @@ absl::Status ValidateNewGroup(const v1::Group& group) {
 
 absl::Status ValidateDrawRequest(const v1::DrawMembersRequest& request) {
   if (auto s = ValidateId("id", request.id()); !s.ok()) return s;
-  if (request.groups_size() == 0) return Invalid("groups", "name at least one group to staff");
-  if (request.groups_size() > 200) return Invalid("groups", "at most 200 groups per draw");
+  if (request.groups_size() == 0) return InvalidField("groups", "name at least one group to staff");
+  if (request.groups_size() > 200) return InvalidField("groups", "at most 200 groups per draw");
   std::set<std::string> seen;
   for (int i = 0; i < request.groups_size(); ++i) {
     const auto& g = request.groups(i);
     const std::string field = absl::StrCat("groups[", i, "]");
     if (auto s = ValidateId(field + ".group_id", g.group_id()); !s.ok()) return s;
     if (!seen.insert(g.group_id()).second) {
-      return Invalid(field + ".group_id", absl::StrCat("group ", g.group_id(), " is listed twice"));
+      return InvalidField(field + ".group_id",
+                          absl::StrCat("group ", g.group_id(), " is listed twice"));
     }
-    if (g.size() < 1 || g.size() > 50) return Invalid(field + ".size", "must be 1 to 50");
+    if (g.size() < 1 || g.size() > 50) return InvalidField(field + ".size", "must be 1 to 50");
     int needed = 0;
     std::set<std::string> tags;
     for (int k = 0; k < g.required_expertise_size(); ++k) {
       const auto& need = g.required_expertise(k);
       const std::string nf = absl::StrCat(field, ".required_expertise[", k, "]");
       if (auto s = ValidateText(nf + ".tag", need.tag(), 20); !s.ok()) return s;
-      if (!tags.insert(need.tag()).second) return Invalid(nf + ".tag", "listed twice");
-      if (need.count() < 1) return Invalid(nf + ".count", "must be at least 1");
+      if (!tags.insert(need.tag()).second) return InvalidField(nf + ".tag", "listed twice");
+      if (need.count() < 1) return InvalidField(nf + ".count", "must be at least 1");
       needed += need.count();
     }
     if (needed > g.size()) {
-      return Invalid(field + ".required_expertise",
-                     absl::StrCat("asks for ", needed, " specialists in a group of ", g.size()));
+      return InvalidField(
+          field + ".required_expertise",
+          absl::StrCat("asks for ", needed, " specialists in a group of ", g.size()));
     }
   }
   return absl::OkStatus();

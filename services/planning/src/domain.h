@@ -16,18 +16,13 @@
 #include "absl/time/civil_time.h"
 #include "xuncha/auth.h"
 #include "xuncha/planning/v1/planning.pb.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::planning {
 
 namespace v1 = ::xuncha::planning::v1;
 
 // --- Validation (INVALID_ARGUMENT naming the field and the rule) ----------------------------
-
-absl::Status ValidateText(absl::string_view field, absl::string_view value, int max_chars,
-                          bool required = true);
-absl::Status ValidateId(absl::string_view field, absl::string_view value, bool required = true);
-// Optional dates may be empty; required ones must parse as YYYY-MM-DD.
-absl::Status ValidateDate(absl::string_view field, absl::string_view value, bool required);
 
 absl::Status ValidateNewPlan(const v1::Plan& plan);
 // Kind-specific fields and the date order mobilisation ≤ station_start ≤ station_end ≤

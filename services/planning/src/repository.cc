@@ -10,15 +10,6 @@ namespace {
 
 using Member = EngagementSnapshot::Member;
 
-void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-std::string Micros(absl::string_view column) {
-  return absl::StrCat("coalesce((extract(epoch FROM ", column, ") * 1000000)::bigint, 0)");
-}
-
 std::string Day(absl::string_view column) {
   return absl::StrCat("coalesce(to_char(", column, ", 'YYYY-MM-DD'), '')");
 }
@@ -46,7 +37,8 @@ T FromJson(const std::string& json) {
 const std::string kPlanColumns =
     "SELECT p.id::text, p.office_id, p.office_path::text, p.kind, p.title, p.start_year, "
     "p.end_year, coalesce(p.term_plan_id::text, ''), p.state, " +
-    Micros("p.created_at") + ", " + Micros("p.approved_at") +
+    std::string("coalesce(") + SqlMicros("p.created_at") + ", 0)" + ", " + "coalesce(" +
+    SqlMicros("p.approved_at") + ", 0)" +
     ", coalesce((SELECT array_agg(unit_id ORDER BY unit_id) FROM plan_units pu "
     "WHERE pu.plan_id = p.id)::text, '{}') FROM plans p ";
 
@@ -65,9 +57,9 @@ v1::Plan PlanFromRow(const pqxx::row& r) {
   v1::Plan::State state = v1::Plan::STATE_UNSPECIFIED;
   v1::Plan::State_Parse(r[8].as<std::string>(), &state);
   p.set_state(state);
-  SetTime(p.mutable_create_time(), r[9].as<int64_t>());
+  SetTimestampMicros(p.mutable_create_time(), r[9].as<int64_t>());
   if (int64_t approved = r[10].as<int64_t>(); approved != 0) {
-    SetTime(p.mutable_approve_time(), approved);
+    SetTimestampMicros(p.mutable_approve_time(), approved);
   }
   for (auto& id : ParsePgTextArray(r[11].as<std::string>())) p.add_unit_ids(id);
   return p;
@@ -77,8 +69,8 @@ const std::string kRoundColumns =
     "SELECT r.id::text, r.plan_id::text, r.office_id, r.office_path::text, r.kind, r.title, "
     "r.topic, coalesce(r.follow_up_of::text, ''), " +
     Day("r.mobilisation_date") + ", " + Day("r.station_start") + ", " + Day("r.station_end") +
-    ", " + Day("r.feedback_due") + ", r.state, " + Day("r.closed_on") + ", " +
-    Micros("r.created_at") + " FROM rounds r ";
+    ", " + Day("r.feedback_due") + ", r.state, " + Day("r.closed_on") + ", " + "coalesce(" +
+    SqlMicros("r.created_at") + ", 0)" + " FROM rounds r ";
 
 v1::Round RoundFromRow(const pqxx::row& r, int base = 0) {
   v1::Round round;
@@ -100,7 +92,7 @@ v1::Round RoundFromRow(const pqxx::row& r, int base = 0) {
   v1::Round::State_Parse(r[base + 12].as<std::string>(), &state);
   round.set_state(state);
   round.set_closed_on(r[base + 13].as<std::string>());
-  SetTime(round.mutable_create_time(), r[base + 14].as<int64_t>());
+  SetTimestampMicros(round.mutable_create_time(), r[base + 14].as<int64_t>());
   return round;
 }
 
@@ -110,8 +102,9 @@ const std::string kEngagementColumns =
     "r.office_id, r.office_path::text, r.id::text, r.plan_id::text, r.office_id, "
     "r.office_path::text, r.kind, r.title, r.topic, coalesce(r.follow_up_of::text, ''), " +
     Day("r.mobilisation_date") + ", " + Day("r.station_start") + ", " + Day("r.station_end") +
-    ", " + Day("r.feedback_due") + ", r.state, " + Day("r.closed_on") + ", " +
-    Micros("r.created_at") + " FROM group_targets t JOIN rounds r ON r.id = t.round_id ";
+    ", " + Day("r.feedback_due") + ", r.state, " + Day("r.closed_on") + ", " + "coalesce(" +
+    SqlMicros("r.created_at") + ", 0)" +
+    " FROM group_targets t JOIN rounds r ON r.id = t.round_id ";
 
 // Builds snapshots from engagement rows and fills members with one more query.
 std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::work& tx, const pqxx::result& rows) {
@@ -159,20 +152,6 @@ std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::work& tx, const pqxx::re
 }
 
 }  // namespace
-
-std::string EncodePageToken(const std::string& last_key) {
-  return absl::WebSafeBase64Escape(last_key);
-}
-
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token) {
-  Page page;
-  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
-  page.size = page_size == 0 ? 50 : std::min(page_size, 500);
-  if (!token.empty() && !absl::WebSafeBase64Unescape(token, &page.after)) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-  return page;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Plans
@@ -516,14 +495,14 @@ std::vector<v1::TalentPoolEntry> Repository::ListTalent(pqxx::work& tx,
                                                         const std::string& expertise,
                                                         const Page& page) {
   pqxx::result r = tx.exec_params(
-      "SELECT entry, " + Micros("updated_at") +
+      "SELECT entry, " + std::string("coalesce(") + SqlMicros("updated_at") + ", 0)" +
           " FROM talent_pool WHERE office_id = $1 AND ($2 = '' OR $2 = ANY(expertise)) "
           "AND ($3 = '' OR person_id > $3) ORDER BY person_id LIMIT $4",
       office_id, expertise, page.after, page.size + 1);
   std::vector<v1::TalentPoolEntry> out;
   for (const auto& row : r) {
     auto e = FromJson<v1::TalentPoolEntry>(row[0].as<std::string>());
-    SetTime(e.mutable_update_time(), row[1].as<int64_t>());
+    SetTimestampMicros(e.mutable_update_time(), row[1].as<int64_t>());
     out.push_back(std::move(e));
   }
   return out;
@@ -574,13 +553,13 @@ void Repository::UpsertAnnouncement(pqxx::work& tx, const std::string& engagemen
 
 std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::work& tx,
                                                             const std::string& engagement_id) {
-  pqxx::result r =
-      tx.exec_params("SELECT a.scope, a.phone, a.mailbox, a.address, " + Micros("a.published_at") +
-                         ", t.round_id::text, t.unit_name, " + Day("r.station_start") + ", " +
-                         Day("r.station_end") +
-                         " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
-                         "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
-                     engagement_id);
+  pqxx::result r = tx.exec_params(
+      "SELECT a.scope, a.phone, a.mailbox, a.address, coalesce(" + SqlMicros("a.published_at") +
+          ", 0)" + ", t.round_id::text, t.unit_name, " + Day("r.station_start") + ", " +
+          Day("r.station_end") +
+          " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
+          "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
+      engagement_id);
   if (r.empty()) return std::nullopt;
   v1::Announcement a;
   a.set_engagement_id(engagement_id);
@@ -588,7 +567,7 @@ std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::work& tx,
   a.set_phone(r[0][1].as<std::string>());
   a.set_mailbox(r[0][2].as<std::string>());
   a.set_address(r[0][3].as<std::string>());
-  SetTime(a.mutable_publish_time(), r[0][4].as<int64_t>());
+  SetTimestampMicros(a.mutable_publish_time(), r[0][4].as<int64_t>());
   a.set_round_id(r[0][5].as<std::string>());
   a.set_target_unit_name(r[0][6].as<std::string>());
   a.set_station_start(r[0][7].as<std::string>());

@@ -11,17 +11,9 @@
 #include "absl/status/statusor.h"
 #include "domain.h"
 #include "xuncha/engagements.h"
+#include "xuncha/paging.h"
 
 namespace xuncha::planning {
-
-struct Page {
-  int size = 50;
-  std::string after;  // decoded page token: the last key of the previous page
-};
-
-// Page tokens are opaque to clients: base64url of the last key.
-std::string EncodePageToken(const std::string& last_key);
-absl::StatusOr<Page> DecodePage(int page_size, const std::string& token);
 
 // What planning keeps of a directory org unit.
 struct UnitInfo {

@@ -1,0 +1,23 @@
+// Recording a change: the audit row and the outbox event that go with every write, in the
+// transaction of the write itself.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "xuncha/pg.h"
+#include "xuncha/rpc.h"
+
+namespace xuncha {
+
+// proto3 JSON (lowerCamelCase, enums as names) of a message, as event payloads carry it.
+std::string ToJson(const google::protobuf::Message& message);
+
+// Appends the audit row {actor, action, resource, request id} and the outbox event
+// {event_type, aggregate_id = resource, payload = ToJson(payload)}.
+absl::Status RecordChange(pqxx::work& tx, const RequestContext& rc, absl::string_view action,
+                          const std::string& resource, absl::string_view event_type,
+                          const google::protobuf::Message& payload);
+
+}  // namespace xuncha
