@@ -1,0 +1,170 @@
+#include "repository.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "xuncha/change.h"
+
+namespace xuncha::clues {
+namespace {
+
+constexpr char kClueColumns[] = "body";
+
+absl::StatusOr<Clue> ParseClue(const pqxx::row& row) {
+  Clue clue;
+  if (!google::protobuf::util::JsonStringToMessage(row[0].as<std::string>(), &clue).ok()) {
+    return absl::DataLossError("stored clue does not parse");
+  }
+  return clue;
+}
+
+absl::StatusOr<std::vector<Clue>> ParseClues(const pqxx::result& r) {
+  std::vector<Clue> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    auto clue = ParseClue(row);
+    if (!clue.ok()) return clue.status();
+    out.push_back(std::move(*clue));
+  }
+  return out;
+}
+
+void Touch(Clue& clue, bool created) {
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  if (created) SetTimestampMicros(clue.mutable_create_time(), now);
+  SetTimestampMicros(clue.mutable_update_time(), now);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Clue>> Repository::InsertClueIfNew(pqxx::work& tx, Clue clue) {
+  clue.set_id(tx.exec1("SELECT gen_random_uuid()::text")[0].as<std::string>());
+  Touch(clue, true);
+  pqxx::result r = tx.exec_params(
+      "INSERT INTO clues (id, engagement_id, office_id, office_path, source, source_id, state, "
+      "body) VALUES ($1::uuid, $2, $3, $4::ltree, $5, $6, $7, $8) "
+      "ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
+      clue.id(), clue.engagement_id(), clue.office_id(), clue.office_path(),
+      Clue::Source_Name(clue.source()), clue.source_id(), Clue::State_Name(clue.state()),
+      ToJson(clue));
+  if (r.empty()) return std::nullopt;
+  return clue;
+}
+
+absl::StatusOr<Clue> Repository::InsertClue(pqxx::work& tx, Clue clue) {
+  auto inserted = InsertClueIfNew(tx, clue);
+  if (!inserted.ok()) return inserted.status();
+  if (!inserted->has_value()) {
+    // The existing clue's id is not named: it may belong to a group the caller is not in.
+    return absl::AlreadyExistsError(absl::StrCat("source_id: ", Clue::Source_Name(clue.source()),
+                                                 " ", clue.source_id(), " already has a clue"));
+  }
+  return **inserted;
+}
+
+absl::StatusOr<std::optional<Clue>> Repository::FindClue(pqxx::work& tx, const std::string& id,
+                                                         bool for_update) {
+  pqxx::result r =
+      tx.exec_params(absl::StrCat("SELECT ", kClueColumns, " FROM clues WHERE id = $1::uuid",
+                                  for_update ? " FOR UPDATE" : ""),
+                     id);
+  if (r.empty()) return std::nullopt;
+  auto clue = ParseClue(r[0]);
+  if (!clue.ok()) return clue.status();
+  return *clue;
+}
+
+absl::StatusOr<Clue> Repository::SaveClue(pqxx::work& tx, Clue clue) {
+  Touch(clue, false);
+  tx.exec_params(
+      "UPDATE clues SET state = $2, receiving_unit_id = $3, receiving_unit_path = $4, body = $5, "
+      "updated_at = now() WHERE id = $1::uuid",
+      clue.id(), Clue::State_Name(clue.state()), clue.referral().receiving_unit_id(),
+      clue.referral().receiving_unit_path(), ToJson(clue));
+  return clue;
+}
+
+absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::work& tx,
+                                                              const ClueListScope& scope,
+                                                              const Page& page) {
+  const auto [after_micros, after_id] = SplitPageKey(page.after);
+  int64_t micros = -1;
+  if (!page.after.empty() && !absl::SimpleAtoi(after_micros, &micros)) {
+    return absl::InvalidArgumentError("page_token: not a token of this list");
+  }
+  // Only candidate rows come back: the caller's office (leadership), its engagements (group)
+  // or its receiving body. The domain rules then decide the view of each.
+  const std::string sql = absl::StrCat(
+      "SELECT body, ", SqlMicros("created_at"),
+      ", id::text FROM clues "
+      "WHERE ($1 = '' OR engagement_id = $1) AND ($2 = '' OR state = $2) "
+      "AND (($3 <> '' AND office_id = $3) "
+      "OR ($4 <> '' AND engagement_id IN (SELECT engagement_id FROM engagement_members "
+      "WHERE person_id = $4)) "
+      "OR ($5 <> '' AND receiving_unit_id = $5) OR ($6 <> '' AND receiving_unit_path = $6)) "
+      "AND ($7::bigint < 0 OR (",
+      SqlMicros("created_at"), ", id::text) > ($7::bigint, $8)) ORDER BY ", SqlMicros("created_at"),
+      ", id::text LIMIT $9");
+  pqxx::result r = tx.exec_params(sql, scope.engagement_id, scope.state, scope.leadership_office_id,
+                                  scope.member_person_id, scope.receiver_unit_id,
+                                  scope.receiver_unit_path, micros, after_id, page.size + 1);
+  std::vector<ListedClue> out;
+  for (const auto& row : r) {
+    auto clue = ParseClue(row);
+    if (!clue.ok()) return clue.status();
+    out.push_back({std::move(*clue), PageKey(row[1].as<std::string>(), row[2].as<std::string>())});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::work& tx,
+                                                            const std::string& office_id) {
+  return ParseClues(tx.exec_params(
+      "SELECT body FROM clues WHERE office_id = $1 ORDER BY created_at, id", office_id));
+}
+
+absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::work& tx,
+                                                             const std::string& org_path) {
+  return ParseClues(tx.exec_params(
+      "SELECT body FROM clues WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' "
+      "ORDER BY office_path, created_at, id",
+      org_path));
+}
+
+std::vector<AccessLogRow> Repository::ClueReads(pqxx::work& tx, const std::string& resource,
+                                                int64_t after_seq, int limit) {
+  std::vector<AccessLogRow> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT seq, actor, at, request_id FROM audit_log WHERE resource = $1 AND action = "
+           "'clue.read' AND seq > $2 ORDER BY seq LIMIT $3",
+           resource, after_seq, limit)) {
+    out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>()});
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::ReferralRules>> Repository::FindReferralRules(
+    pqxx::work& tx, const std::string& office_id) {
+  pqxx::result r =
+      tx.exec_params("SELECT body FROM referral_rules WHERE office_id = $1", office_id);
+  if (r.empty()) return std::nullopt;
+  v1::ReferralRules rules;
+  if (!google::protobuf::util::JsonStringToMessage(r[0][0].as<std::string>(), &rules).ok()) {
+    return absl::DataLossError("stored referral rules do not parse");
+  }
+  return rules;
+}
+
+absl::StatusOr<v1::ReferralRules> Repository::SaveReferralRules(pqxx::work& tx,
+                                                                v1::ReferralRules rules) {
+  SetTimestampMicros(rules.mutable_update_time(), absl::ToUnixMicros(absl::Now()));
+  tx.exec_params(
+      "INSERT INTO referral_rules (office_id, body) VALUES ($1, $2) ON CONFLICT (office_id) DO "
+      "UPDATE SET body = EXCLUDED.body, updated_at = now()",
+      rules.office_id(), ToJson(rules));
+  return rules;
+}
+
+}  // namespace xuncha::clues
