@@ -390,11 +390,7 @@ absl::StatusOr<common::v1::FileContent> CluesApp::ExportClueLedger(
           RETURN_IF_ERROR(AuditRead(tx, rc, c.id()));
           rows.emplace_back(c, view);
         }
-        common::v1::FileContent file;
-        file.set_content(ClueLedgerCsv(rows, TodayInChina()));
-        file.set_content_type("text/csv; charset=utf-8");
-        file.set_filename("线索台账.csv");
-        return file;
+        return ExportTable(ClueLedgerTable(rows, TodayInChina()), request.format(), "线索台账");
       });
 }
 

@@ -442,57 +442,34 @@ std::string DisposalLabel(v1::Disposal::Type type) {
   }
 }
 
-std::string CsvField(absl::string_view value) {
-  std::string v(value);
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string ClueLedgerCsv(const std::vector<std::pair<Clue, ClueView>>& rows,
-                          absl::CivilDay today) {
+Table ClueLedgerTable(const std::vector<std::pair<Clue, ClueView>>& rows, absl::CivilDay today) {
   static const char* const kHeaders[] = {
       "线索编号", "来源",     "被反映人", "职务",     "干部管理权限", "事项类型",
       "类别",     "主要内容", "状态",     "接收机关", "移交文号",     "移交日期",
       "反馈期限", "是否逾期", "处置方式", "处置结果", "处分人数",     "处置日期"};
-  std::string out = "\xEF\xBB\xBF";
-  std::vector<std::string> fields;
-  for (const char* h : kHeaders) fields.push_back(h);
-  absl::StrAppend(&out, absl::StrJoin(fields, ","), "\r\n");
+  Table table;
+  table.sheet_name = "线索台账";
+  for (const char* h : kHeaders) table.headers.push_back(h);
+  table.numeric_columns = {16};  // 处分人数
   for (const auto& [clue, view] : rows) {
     if (view == ClueView::kNone) continue;
     const bool full = view == ClueView::kFull;
     const Clue::DeadlineStatus ds = DeadlineStatusOf(clue, today);
-    fields = {clue.id(),
-              full ? (clue.source() == Clue::ISSUE ? "问题" : "信访举报") : "",
-              full ? clue.subject_person() : "",
-              full ? clue.subject_position() : "",
-              full ? CadreLevelLabel(clue.cadre_level()) : "",
-              full ? MatterTypeLabel(clue.matter_type()) : "",
-              full ? clue.category() : "",
-              full ? clue.summary() : "",
-              StateLabel(clue.state()),
-              clue.referral().receiving_unit_name(),
-              clue.referral().document_number(),
-              clue.referral().referral_date(),
-              clue.referral().feedback_deadline(),
-              ds == Clue::OVERDUE || ds == Clue::DISPOSED_LATE ? "是" : "",
-              full ? DisposalLabel(clue.disposal().type()) : "",
-              full ? clue.disposal().outcome() : "",
-              full && clue.state() == Clue::DISPOSED
-                  ? absl::StrCat(clue.disposal().sanctions_count())
-                  : "",
-              full ? clue.disposal().disposal_date() : ""};
-    for (auto& f : fields) f = CsvField(f);
-    absl::StrAppend(&out, absl::StrJoin(fields, ","), "\r\n");
+    table.rows.push_back(
+        {clue.id(), full ? (clue.source() == Clue::ISSUE ? "问题" : "信访举报") : "",
+         full ? clue.subject_person() : "", full ? clue.subject_position() : "",
+         full ? CadreLevelLabel(clue.cadre_level()) : "",
+         full ? MatterTypeLabel(clue.matter_type()) : "", full ? clue.category() : "",
+         full ? clue.summary() : "", StateLabel(clue.state()),
+         clue.referral().receiving_unit_name(), clue.referral().document_number(),
+         clue.referral().referral_date(), clue.referral().feedback_deadline(),
+         ds == Clue::OVERDUE || ds == Clue::DISPOSED_LATE ? "是" : "",
+         full ? DisposalLabel(clue.disposal().type()) : "", full ? clue.disposal().outcome() : "",
+         full && clue.state() == Clue::DISPOSED ? absl::StrCat(clue.disposal().sanctions_count())
+                                                : "",
+         full ? clue.disposal().disposal_date() : ""});
   }
-  return out;
+  return table;
 }
 
 }  // namespace xuncha::clues

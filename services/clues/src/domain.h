@@ -14,6 +14,7 @@
 #include "xuncha/auth.h"
 #include "xuncha/clues/v1/clues.pb.h"
 #include "xuncha/engagements.h"
+#include "xuncha/table_export.h"
 #include "xuncha/validation.h"
 
 namespace xuncha::clues {
@@ -105,12 +106,10 @@ v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clu
 
 // --- Ledger (线索台账) -----------------------------------------------------------------------
 
-// One CSV field, quoted when it holds a separator, quote or line break (RFC 4180); a leading
-// =,+,-,@ is prefixed with ' so spreadsheet programs do not run it as a formula.
-std::string CsvField(absl::string_view value);
 // UTF-8 with BOM (so Excel reads the Chinese), CRLF lines, Chinese headers. Receipt-only clues
 // show only their referral columns.
-std::string ClueLedgerCsv(const std::vector<std::pair<Clue, ClueView>>& rows, absl::CivilDay today);
+// The clue ledger (线索台账): receipt rows carry no details, kNone rows are left out.
+Table ClueLedgerTable(const std::vector<std::pair<Clue, ClueView>>& rows, absl::CivilDay today);
 
 // Chinese names for the ledger.
 std::string StateLabel(Clue::State state);

@@ -680,8 +680,15 @@ TEST_F(CluesTest, IssueSuggestionRegistersOneDraftThatMustBeCompleted) {
             StatusCode::FAILED_PRECONDITION);
 
   common::v1::FileContent ledger;
-  ASSERT_TRUE(stub_->ExportClueLedger(Ctx(county_leader_).get(), {}, &ledger).ok());
+  v1::ExportClueLedgerRequest as_csv;
+  as_csv.set_format("csv");
+  ASSERT_TRUE(stub_->ExportClueLedger(Ctx(county_leader_).get(), as_csv, &ledger).ok());
   EXPECT_EQ(ledger.content_type(), "text/csv; charset=utf-8");
+  EXPECT_EQ(ledger.filename(), "线索台账.csv");
+  // The default is XLSX: a zip archive.
+  common::v1::FileContent xlsx;
+  ASSERT_TRUE(stub_->ExportClueLedger(Ctx(county_leader_).get(), {}, &xlsx).ok());
+  EXPECT_TRUE(absl::StartsWith(xlsx.content(), "PK\x03\x04"));
   EXPECT_TRUE(absl::StrContains(ledger.content(), "线索编号"));
   EXPECT_TRUE(absl::StrContains(ledger.content(), "李某"));
   EXPECT_TRUE(absl::StrContains(ledger.content(), "甲巡移〔2024〕1号"));
