@@ -1,0 +1,52 @@
+// xuncha-rectification: rectification cases and items, supervision, acceptance, statistics.
+#include <grpcpp/grpcpp.h>
+
+#include "src/app.h"
+#include "src/grpc_service.h"
+#include "src/reminder_scanner.h"
+#include "xuncha/service_main.h"
+#include "xuncha/status.h"
+
+namespace xuncha {
+extern const EmbeddedFileList rectification_migrations;
+}  // namespace xuncha
+
+namespace {
+
+absl::Status Run(const xuncha::Config& config) {
+  using namespace xuncha;
+  using namespace xuncha::rectification;
+  ASSIGN_OR_RETURN(ServiceBase base,
+                   OpenServiceBase(config, "rectification", rectification_migrations));
+  if (base.migrate_only) return absl::OkStatus();
+  // Cases open from issues' feedback events: without Redis nothing would ever arrive.
+  if (base.redis == nullptr) return absl::InvalidArgumentError("redis: must be set");
+  ASSIGN_OR_RETURN(TokenVerifier verifier, TokenVerifierFromConfig(config));
+
+  // The working-day calendar belongs to directory; GetRectificationCase asks it per call.
+  auto directory = ::xuncha::directory::v1::DirectoryService::NewStub(grpc::CreateChannel(
+      config.Get("directory_addr", "127.0.0.1:7101"), grpc::InsecureChannelCredentials()));
+
+  RectificationApp app(*base.pool, base.relay.get());
+  // One consumer on both streams: issues' feedback opens cases, planning's snapshots keep the
+  // engagement replica that access is decided on.
+  std::unique_ptr<EventConsumer> consumer = MakeConsumer(
+      config, base, "rectification", {"issues", "planning"},
+      [&app](pqxx::work& tx, const ConsumedEvent& event) { return app.HandleEvent(tx, event); });
+  Authenticator auth(std::move(verifier), base.redis.get());
+  RectificationGrpcService service(app, auth, *directory);
+  ASSIGN_OR_RETURN(ServerOptions options,
+                   ServerOptionsFromConfig(config, "127.0.0.1:7105", *base.pool));
+  GrpcServer server(options, {&service});
+  ASSIGN_OR_RETURN(absl::Duration scan_interval,
+                   config.GetDuration("reminder_scan_interval", absl::Minutes(10)));
+  ReminderScanner reminders(app, scan_interval);
+  reminders.Start();
+  absl::Status served = ServeUntilSignal(server, base.relay.get(), {consumer.get()});
+  reminders.Stop();
+  return served;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return xuncha::RunServiceMain(argc, argv, "rectification", Run); }

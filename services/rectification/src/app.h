@@ -1,0 +1,103 @@
+// Rectification use cases: one method per RPC, each one transaction (change + audit row + outbox
+// event), with the access rules from domain.h applied on data read in that same transaction.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "domain.h"
+#include "repository.h"
+#include "xuncha/common/v1/file.pb.h"
+#include "xuncha/outbox.h"
+#include "xuncha/pg.h"
+#include "xuncha/rpc.h"
+
+namespace xuncha::rectification {
+
+class RectificationApp {
+ public:
+  // `relay` may be null (events wait in the outbox until a relay runs).
+  RectificationApp(PgPool& pool, OutboxRelay* relay);
+
+  // EventHandler for the one consumer on the issues and planning streams.
+  absl::Status HandleEvent(pqxx::work& tx, const ConsumedEvent& event);
+
+  absl::StatusOr<v1::ListRectificationCasesResponse> ListCases(
+      const RequestContext& rc, const v1::ListRectificationCasesRequest& request);
+  // The report due date needs the working-day calendar, which directory owns: `add_working_days`
+  // asks it on the caller's behalf.
+  absl::StatusOr<Case> GetCase(const RequestContext& rc, const std::string& id,
+                               const AddWorkingDaysFn& add_working_days);
+  absl::StatusOr<v1::SupervisionVisit> AddSupervisionVisit(
+      const RequestContext& rc, const v1::AddSupervisionVisitRequest& request);
+  absl::StatusOr<v1::CaseReport> AddCaseReport(const RequestContext& rc,
+                                               const v1::AddCaseReportRequest& request);
+  absl::StatusOr<v1::Disclosure> AddDisclosure(const RequestContext& rc,
+                                               const v1::AddDisclosureRequest& request);
+  absl::StatusOr<v1::RuleMade> AddRuleMade(const RequestContext& rc,
+                                           const v1::AddRuleMadeRequest& request);
+  absl::StatusOr<v1::Recheck> DrawRecheck(const RequestContext& rc,
+                                          const v1::DrawRecheckRequest& request);
+  absl::StatusOr<v1::Recheck> RecordRecheckResult(const RequestContext& rc,
+                                                  const v1::RecordRecheckResultRequest& request);
+  absl::StatusOr<Case> AcceptCase(const RequestContext& rc,
+                                  const v1::AcceptRectificationCaseRequest& request);
+
+  absl::StatusOr<Item> GetItem(const RequestContext& rc, const std::string& id);
+  absl::StatusOr<Item> UpdatePlan(const RequestContext& rc,
+                                  const v1::UpdateRectificationPlanRequest& request);
+  absl::StatusOr<Item> StartItem(const RequestContext& rc,
+                                 const v1::StartRectificationItemRequest& request);
+  absl::StatusOr<Item> ReturnPlan(const RequestContext& rc,
+                                  const v1::ReturnRectificationPlanRequest& request);
+  absl::StatusOr<Item> CompleteItem(const RequestContext& rc,
+                                    const v1::CompleteRectificationItemRequest& request);
+  absl::StatusOr<Item> AcceptItem(const RequestContext& rc,
+                                  const v1::AcceptRectificationItemRequest& request);
+  absl::StatusOr<Item> RejectItem(const RequestContext& rc,
+                                  const v1::RejectRectificationItemRequest& request);
+  absl::StatusOr<Item> ReopenItem(const RequestContext& rc,
+                                  const v1::ReopenRectificationItemRequest& request);
+
+  // One reminder scan: `rectification.item.overdue` once per overdue item and state. Returns how
+  // many were emitted; 0 without scanning when another replica holds the scan lock.
+  absl::StatusOr<int> ScanReminders(absl::CivilDay today);
+
+  absl::StatusOr<::xuncha::common::v1::FileContent> Export(
+      const RequestContext& rc, const v1::ExportRectificationItemsRequest& request);
+  absl::StatusOr<v1::RectificationStats> Stats(const RequestContext& rc,
+                                               const v1::GetRectificationStatsRequest& request);
+  absl::StatusOr<v1::RectificationSettings> GetSettings(const RequestContext& rc);
+  absl::StatusOr<v1::RectificationSettings> UpdateSettings(
+      const RequestContext& rc, const v1::RectificationSettings& settings);
+
+ private:
+  absl::Status ApplyFeedback(pqxx::work& tx, const ConsumedEvent& event);
+  // Who the caller is on the case's engagement: the replica when it has the engagement (members,
+  // access window), else the case's own office and unit paths.
+  CaseAccess Access(pqxx::work& tx, const RequestContext& rc, const CaseScope& scope);
+  // IdempotentTransact, then a nudge to the relay.
+  absl::Status Write(const RequestContext& rc, absl::string_view method,
+                     const google::protobuf::Message& request, google::protobuf::Message& response,
+                     const std::function<absl::Status(pqxx::work&)>& change);
+  // A follow-up finding (回头看, a failed 抽查) takes an accepted case back to OPEN.
+  absl::Status ReopenCaseIfAccepted(pqxx::work& tx, const RequestContext& rc,
+                                    const std::string& case_id);
+  // Loads the case for a unit-or-office record (reports, disclosures, rules) and checks the date
+  // against the feedback date.
+  absl::StatusOr<StoredCase> CaseForRecord(pqxx::work& tx, const RequestContext& rc,
+                                           const std::string& case_id, absl::string_view what,
+                                           absl::string_view date_field, const std::string& date);
+  enum class Actor { kOffice, kUnit };
+  // The shared path of every item transition: load for update, check who may, move, record.
+  absl::StatusOr<Item> TransitionItem(const RequestContext& rc, absl::string_view method,
+                                      const google::protobuf::Message& request,
+                                      const std::string& id, ItemAction action, Actor actor,
+                                      Repository::Transition transition);
+
+  PgPool& pool_;
+  OutboxRelay* relay_;
+};
+
+}  // namespace xuncha::rectification

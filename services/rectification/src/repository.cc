@@ -1,0 +1,560 @@
+#include "repository.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "xuncha/calendar.h"
+#include "xuncha/change.h"
+#include "xuncha/paging.h"
+
+namespace xuncha::rectification {
+namespace {
+
+const std::string kCaseColumns = absl::StrCat(
+    "c.id, c.engagement_id, c.office_id, c.office_path::text, c.round_id, c.target_unit_id, "
+    "c.target_unit_path::text, c.target_unit_name, c.report_id, c.feedback_date::text, "
+    "coalesce(c.rectification_plan_due::text, ''), c.requirements, c.state, "
+    "coalesce(",
+    SqlMicros("c.accepted_at"),
+    ", 0), "
+    "(SELECT count(*) FROM items i WHERE i.case_id = c.id), "
+    "(SELECT count(*) FROM items i WHERE i.case_id = c.id AND i.state = 'ACCEPTED')");
+
+StoredCase CaseFromRow(const pqxx::row& r) {
+  StoredCase s;
+  Case& c = s.c;
+  c.set_id(r[0].c_str());
+  c.set_engagement_id(r[1].c_str());
+  c.set_office_id(r[2].c_str());
+  c.set_round_id(r[4].c_str());
+  c.set_target_unit_id(r[5].c_str());
+  c.set_target_unit_name(r[7].c_str());
+  c.set_report_id(r[8].c_str());
+  c.set_feedback_date(r[9].c_str());
+  c.set_rectification_plan_due(r[10].c_str());
+  c.set_requirements(r[11].c_str());
+  Case::State state = Case::STATE_UNSPECIFIED;
+  Case::State_Parse(r[12].c_str(), &state);
+  c.set_state(state);
+  if (const int64_t micros = r[13].as<int64_t>(); micros != 0) {
+    SetTimestampMicros(c.mutable_accepted_at(), micros);
+  }
+  c.set_item_count(r[14].as<int>());
+  c.set_accepted_count(r[15].as<int>());
+  s.scope = {c.engagement_id(),  c.office_id(), r[3].c_str(),
+             c.target_unit_id(), r[6].c_str(),  c.round_id()};
+  return s;
+}
+
+const std::string kItemColumns = absl::StrCat(
+    "i.id, i.case_id, i.issue_id, i.engagement_id, i.title, i.category_id, i.category_name, "
+    "i.heading_name, i.severity, i.discipline_type, i.immediate, i.feedback_date::text, i.state, "
+    "i.measures, i.owner, i.goal, coalesce(i.deadline::text, ''), i.long_term, "
+    "i.milestones::text, i.plan_comments, i.evidence_ids::text, i.completion_note, "
+    "i.last_reason, i.reopen_count, coalesce(",
+    SqlMicros("i.accepted_at"), ", 0), ", SqlMicros("i.updated_at"),
+    ", c.target_unit_name, c.office_id, c.office_path::text, c.target_unit_id, "
+    "c.target_unit_path::text, c.round_id");
+const std::string kItemFrom = " FROM items i JOIN cases c ON c.id = i.case_id ";
+
+StoredItem ItemFromRow(const pqxx::row& r) {
+  StoredItem s;
+  Item& i = s.item;
+  i.set_id(r[0].c_str());
+  i.set_case_id(r[1].c_str());
+  i.set_issue_id(r[2].c_str());
+  i.set_engagement_id(r[3].c_str());
+  i.set_title(r[4].c_str());
+  i.set_category_id(r[5].c_str());
+  i.set_category_name(r[6].c_str());
+  i.set_heading_name(r[7].c_str());
+  i.set_severity(r[8].c_str());
+  i.set_discipline_type(r[9].c_str());
+  i.set_immediate(r[10].as<bool>());
+  i.set_feedback_date(r[11].c_str());
+  i.set_state(ParseItemState(r[12].c_str()));
+  v1::RectificationPlan* plan = i.mutable_plan();
+  plan->set_measures(r[13].c_str());
+  plan->set_owner(r[14].c_str());
+  plan->set_goal(r[15].c_str());
+  plan->set_deadline(r[16].c_str());
+  plan->set_long_term(r[17].as<bool>());
+  v1::RectificationPlan milestones;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (google::protobuf::util::JsonStringToMessage(r[18].c_str(), &milestones, options).ok()) {
+    *plan->mutable_milestones() = milestones.milestones();
+  }
+  i.set_plan_comments(r[19].c_str());
+  for (auto& e : ParsePgTextArray(r[20].c_str())) i.add_evidence_ids(std::move(e));
+  i.set_completion_note(r[21].c_str());
+  i.set_last_reason(r[22].c_str());
+  i.set_reopen_count(r[23].as<int>());
+  if (const int64_t micros = r[24].as<int64_t>(); micros != 0) {
+    SetTimestampMicros(i.mutable_accepted_at(), micros);
+  }
+  SetTimestampMicros(i.mutable_updated_at(), r[25].as<int64_t>());
+  i.set_target_unit_name(r[26].c_str());
+  s.scope = {i.engagement_id(), r[27].c_str(), r[28].c_str(),
+             r[29].c_str(),     r[30].c_str(), r[31].c_str()};
+  return s;
+}
+
+std::string MilestonesJson(const v1::RectificationPlan& plan) {
+  v1::RectificationPlan only;
+  *only.mutable_milestones() = plan.milestones();
+  return ToJson(only);
+}
+
+}  // namespace
+
+std::pair<std::string, bool> Repository::UpsertCase(pqxx::work& tx, const FedBack& f) {
+  // xmax = 0 only on a freshly inserted row: tells "created" from "already there".
+  pqxx::row r = tx.exec_params1(
+      "INSERT INTO cases (engagement_id, office_id, office_path, round_id, target_unit_id, "
+      "target_unit_path, report_id, feedback_date, rectification_plan_due, requirements) "
+      "VALUES ($1, $2, $3::ltree, $4, $5, $6::ltree, $7, $8::date, NULLIF($9, '')::date, $10) "
+      "ON CONFLICT (engagement_id) DO UPDATE SET "
+      "report_id = EXCLUDED.report_id, feedback_date = EXCLUDED.feedback_date, "
+      "rectification_plan_due = EXCLUDED.rectification_plan_due, "
+      "requirements = EXCLUDED.requirements "
+      "WHERE cases.report_id = '' AND EXCLUDED.report_id <> '' "
+      "RETURNING id, (xmax = 0)",
+      f.engagement_id(), f.office_id(), f.office_path(), f.round_id(), f.target_unit_id(),
+      f.target_unit_path(), f.report_id(), f.feedback_date(), f.rectification_plan_due(),
+      f.requirements());
+  return {r[0].c_str(), r[1].as<bool>()};
+}
+
+std::optional<std::string> Repository::InsertItemIfAbsent(pqxx::work& tx,
+                                                          const std::string& case_id,
+                                                          const FedBack& f,
+                                                          const FedBack::FedBackIssue& issue) {
+  pqxx::result r = tx.exec_params(
+      "INSERT INTO items (case_id, issue_id, engagement_id, office_id, office_path, round_id, "
+      "target_unit_path, title, category_id, category_name, heading_name, severity, "
+      "discipline_type, immediate, feedback_date) "
+      "VALUES ($1, $2, $3, $4, $5::ltree, $6, $7::ltree, $8, $9, $10, $11, $12, $13, $14, "
+      "$15::date) ON CONFLICT (issue_id) DO NOTHING RETURNING id",
+      case_id, issue.id(), f.engagement_id(), f.office_id(), f.office_path(), f.round_id(),
+      f.target_unit_path(), issue.title(), issue.category_id(), issue.category_name(),
+      issue.heading_name(), ::xuncha::issues::v1::Issue::Severity_Name(issue.severity()),
+      ::xuncha::issues::v1::Issue::DisciplineType_Name(issue.discipline_type()), issue.immediate(),
+      f.feedback_date());
+  if (r.empty()) return std::nullopt;
+  return std::string(r[0][0].c_str());
+}
+
+absl::StatusOr<StoredCase> Repository::GetCase(pqxx::work& tx, const std::string& id,
+                                               bool for_update, absl::string_view field) {
+  pqxx::result r =
+      tx.exec_params(absl::StrCat("SELECT ", kCaseColumns, " FROM cases c WHERE c.id = $1::uuid",
+                                  for_update ? " FOR UPDATE" : ""),
+                     id);
+  if (r.empty()) {
+    return absl::NotFoundError(absl::StrCat(field, ": rectification case ", id, " not found"));
+  }
+  return CaseFromRow(r[0]);
+}
+
+std::vector<StoredCase> Repository::ListCases(pqxx::work& tx, const CaseFilter& f) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT ", kCaseColumns,
+                   " FROM cases c WHERE ($1 = '' OR c.engagement_id = $1) "
+                   "AND ($2 = '' OR c.round_id = $2) "
+                   "AND ($7 OR ($3 <> '' AND c.office_path <@ NULLIF($3, '')::ltree) OR "
+                   "     ($4 <> '' AND c.target_unit_path <@ NULLIF($4, '')::ltree)) "
+                   "AND ($5 = '' OR c.id > NULLIF($5, '')::uuid) ORDER BY c.id LIMIT $6"),
+      f.engagement_id, f.round_id, f.office_path, f.unit_path, f.after_id, f.limit, f.all);
+  std::vector<StoredCase> out;
+  for (const auto& row : r) out.push_back(CaseFromRow(row));
+  return out;
+}
+
+void Repository::SetCaseAccepted(pqxx::work& tx, const std::string& id, const std::string& actor) {
+  tx.exec_params(
+      "UPDATE cases SET state = 'ACCEPTED', accepted_at = now(), accepted_by = $2 "
+      "WHERE id = $1::uuid",
+      id, actor);
+}
+
+void Repository::ReopenCase(pqxx::work& tx, const std::string& id) {
+  tx.exec_params(
+      "UPDATE cases SET state = 'OPEN', accepted_at = NULL, accepted_by = NULL "
+      "WHERE id = $1::uuid",
+      id);
+}
+
+std::vector<Item> Repository::ListItems(pqxx::work& tx, const std::string& case_id) {
+  pqxx::result r =
+      tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom,
+                                  "WHERE i.case_id = $1::uuid ORDER BY i.created_at, i.id"),
+                     case_id);
+  std::vector<Item> out;
+  for (const auto& row : r) out.push_back(ItemFromRow(row).item);
+  return out;
+}
+
+absl::StatusOr<StoredItem> Repository::GetItem(pqxx::work& tx, const std::string& id,
+                                               bool for_update) {
+  pqxx::result r =
+      tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom, "WHERE i.id = $1::uuid",
+                                  for_update ? " FOR UPDATE OF i" : ""),
+                     id);
+  if (r.empty()) {
+    return absl::NotFoundError(absl::StrCat("id: rectification item ", id, " not found"));
+  }
+  return ItemFromRow(r[0]);
+}
+
+void Repository::UpdatePlan(pqxx::work& tx, const std::string& id,
+                            const v1::RectificationPlan& plan) {
+  tx.exec_params(
+      "UPDATE items SET measures = $2, owner = $3, goal = $4, deadline = NULLIF($5, '')::date, "
+      "long_term = $6, milestones = $7::jsonb, updated_at = now() WHERE id = $1::uuid",
+      id, plan.measures(), plan.owner(), plan.goal(), plan.deadline(), plan.long_term(),
+      MilestonesJson(plan));
+}
+
+void Repository::ApplyTransition(pqxx::work& tx, const std::string& id, const Transition& t) {
+  tx.exec_params(
+      "UPDATE items SET state = $2, updated_at = now(), "
+      "accepted_at = CASE WHEN $3 THEN now() WHEN $2 = 'ACCEPTED' THEN accepted_at END, "
+      "reopen_count = reopen_count + CASE WHEN $4 THEN 1 ELSE 0 END WHERE id = $1::uuid",
+      id, ItemStateName(t.to), t.accepted, t.reopened);
+  if (t.evidence_ids) {
+    tx.exec_params("UPDATE items SET evidence_ids = $2::text[] WHERE id = $1::uuid", id,
+                   PgTextArray(*t.evidence_ids));
+  }
+  if (t.completion_note) {
+    tx.exec_params("UPDATE items SET completion_note = $2 WHERE id = $1::uuid", id,
+                   *t.completion_note);
+  }
+  if (t.reason) {
+    tx.exec_params("UPDATE items SET last_reason = $2 WHERE id = $1::uuid", id, *t.reason);
+  }
+  if (t.plan_comments) {
+    tx.exec_params("UPDATE items SET plan_comments = $2 WHERE id = $1::uuid", id, *t.plan_comments);
+  }
+}
+
+v1::SupervisionVisit Repository::InsertVisit(pqxx::work& tx, const std::string& case_id,
+                                             const v1::SupervisionVisit& visit,
+                                             const std::string& actor) {
+  pqxx::row r = tx.exec_params1(
+      absl::StrCat("INSERT INTO supervision_visits (case_id, visit_date, supervisors, findings, "
+                   "recorded_by) VALUES ($1::uuid, $2::date, $3, $4, $5) RETURNING id, ",
+                   SqlMicros("created_at")),
+      case_id, visit.visit_date(), visit.supervisors(), visit.findings(), actor);
+  v1::SupervisionVisit out = visit;
+  out.set_id(r[0].c_str());
+  out.set_case_id(case_id);
+  SetTimestampMicros(out.mutable_created_at(), r[1].as<int64_t>());
+  return out;
+}
+
+std::vector<v1::SupervisionVisit> Repository::ListVisits(pqxx::work& tx,
+                                                         const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT id, visit_date::text, supervisors, findings, ", SqlMicros("created_at"),
+                   " FROM supervision_visits WHERE case_id = $1::uuid ORDER BY visit_date, id"),
+      case_id);
+  std::vector<v1::SupervisionVisit> out;
+  for (const auto& row : r) {
+    v1::SupervisionVisit& v = out.emplace_back();
+    v.set_id(row[0].c_str());
+    v.set_case_id(case_id);
+    v.set_visit_date(row[1].c_str());
+    v.set_supervisors(row[2].c_str());
+    v.set_findings(row[3].c_str());
+    SetTimestampMicros(v.mutable_created_at(), row[4].as<int64_t>());
+  }
+  return out;
+}
+
+v1::CaseReport Repository::InsertReport(pqxx::work& tx, const std::string& case_id,
+                                        const v1::CaseReport& report, const std::string& actor) {
+  std::vector<std::string> evidence(report.evidence_ids().begin(), report.evidence_ids().end());
+  pqxx::row r = tx.exec_params1(
+      absl::StrCat("INSERT INTO case_reports (case_id, kind, title, submitted_on, summary, "
+                   "evidence_ids, recorded_by) VALUES ($1::uuid, $2, $3, $4::date, $5, "
+                   "$6::text[], $7) RETURNING id, ",
+                   SqlMicros("created_at")),
+      case_id, v1::CaseReport::Kind_Name(report.kind()), report.title(), report.submitted_on(),
+      report.summary(), PgTextArray(evidence), actor);
+  v1::CaseReport out = report;
+  out.set_id(r[0].c_str());
+  out.set_case_id(case_id);
+  SetTimestampMicros(out.mutable_created_at(), r[1].as<int64_t>());
+  return out;
+}
+
+std::vector<v1::CaseReport> Repository::ListReports(pqxx::work& tx, const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT id, kind, title, submitted_on::text, summary, evidence_ids::text, ",
+                   SqlMicros("created_at"),
+                   " FROM case_reports WHERE case_id = $1::uuid ORDER BY submitted_on, id"),
+      case_id);
+  std::vector<v1::CaseReport> out;
+  for (const auto& row : r) {
+    v1::CaseReport& c = out.emplace_back();
+    c.set_id(row[0].c_str());
+    c.set_case_id(case_id);
+    v1::CaseReport::Kind kind = v1::CaseReport::KIND_UNSPECIFIED;
+    v1::CaseReport::Kind_Parse(row[1].c_str(), &kind);
+    c.set_kind(kind);
+    c.set_title(row[2].c_str());
+    c.set_submitted_on(row[3].c_str());
+    c.set_summary(row[4].c_str());
+    for (auto& e : ParsePgTextArray(row[5].c_str())) c.add_evidence_ids(std::move(e));
+    SetTimestampMicros(c.mutable_created_at(), row[6].as<int64_t>());
+  }
+  return out;
+}
+
+v1::Disclosure Repository::InsertDisclosure(pqxx::work& tx, const std::string& case_id,
+                                            const v1::Disclosure& d, const std::string& actor) {
+  pqxx::row r = tx.exec_params1(
+      absl::StrCat("INSERT INTO disclosures (case_id, channel, published_on, summary, "
+                   "recorded_by) VALUES ($1::uuid, $2, $3::date, $4, $5) RETURNING id, ",
+                   SqlMicros("created_at")),
+      case_id, d.channel(), d.published_on(), d.summary(), actor);
+  v1::Disclosure out = d;
+  out.set_id(r[0].c_str());
+  out.set_case_id(case_id);
+  SetTimestampMicros(out.mutable_created_at(), r[1].as<int64_t>());
+  return out;
+}
+
+std::vector<v1::Disclosure> Repository::ListDisclosures(pqxx::work& tx,
+                                                        const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT id, channel, published_on::text, summary, ", SqlMicros("created_at"),
+                   " FROM disclosures WHERE case_id = $1::uuid ORDER BY published_on, id"),
+      case_id);
+  std::vector<v1::Disclosure> out;
+  for (const auto& row : r) {
+    v1::Disclosure& d = out.emplace_back();
+    d.set_id(row[0].c_str());
+    d.set_case_id(case_id);
+    d.set_channel(row[1].c_str());
+    d.set_published_on(row[2].c_str());
+    d.set_summary(row[3].c_str());
+    SetTimestampMicros(d.mutable_created_at(), row[4].as<int64_t>());
+  }
+  return out;
+}
+
+v1::RuleMade Repository::InsertRule(pqxx::work& tx, const std::string& case_id,
+                                    const v1::RuleMade& rule, const std::string& actor) {
+  pqxx::row r = tx.exec_params1(
+      absl::StrCat("INSERT INTO rules_made (case_id, title, issued_on, recorded_by) "
+                   "VALUES ($1::uuid, $2, $3::date, $4) RETURNING id, ",
+                   SqlMicros("created_at")),
+      case_id, rule.title(), rule.issued_on(), actor);
+  v1::RuleMade out = rule;
+  out.set_id(r[0].c_str());
+  out.set_case_id(case_id);
+  SetTimestampMicros(out.mutable_created_at(), r[1].as<int64_t>());
+  return out;
+}
+
+std::vector<v1::RuleMade> Repository::ListRules(pqxx::work& tx, const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT id, title, issued_on::text, ", SqlMicros("created_at"),
+                   " FROM rules_made WHERE case_id = $1::uuid ORDER BY issued_on, id"),
+      case_id);
+  std::vector<v1::RuleMade> out;
+  for (const auto& row : r) {
+    v1::RuleMade& m = out.emplace_back();
+    m.set_id(row[0].c_str());
+    m.set_case_id(case_id);
+    m.set_title(row[1].c_str());
+    m.set_issued_on(row[2].c_str());
+    SetTimestampMicros(m.mutable_created_at(), row[3].as<int64_t>());
+  }
+  return out;
+}
+
+std::vector<std::string> Repository::AcceptedItemIds(pqxx::work& tx, const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      "SELECT id::text FROM items WHERE case_id = $1::uuid AND state = 'ACCEPTED'", case_id);
+  std::vector<std::string> out;
+  for (const auto& row : r) out.emplace_back(row[0].c_str());
+  return out;
+}
+
+std::string Repository::InsertRecheck(pqxx::work& tx, const std::string& case_id, int percent,
+                                      int64_t seed, const std::vector<std::string>& item_ids,
+                                      const std::string& actor) {
+  const std::string id = tx.exec_params1(
+                               "INSERT INTO rechecks (case_id, percent, seed, drawn_by) "
+                               "VALUES ($1::uuid, $2, $3, $4) RETURNING id",
+                               case_id, percent, seed, actor)[0]
+                             .c_str();
+  for (size_t i = 0; i < item_ids.size(); ++i) {
+    tx.exec_params(
+        "INSERT INTO recheck_items (recheck_id, position, item_id) VALUES ($1::uuid, $2, "
+        "$3::uuid)",
+        id, static_cast<int>(i), item_ids[i]);
+  }
+  return id;
+}
+
+namespace {
+const std::string kRecheckColumns = absl::StrCat(
+    "r.id, r.case_id, r.percent, r.seed, r.drawn_by, ", SqlMicros("r.created_at"),
+    ", (SELECT coalesce(json_agg(json_build_object('itemId', ri.item_id, 'checked', ri.checked, "
+    "'passed', ri.passed, 'note', ri.note) ORDER BY ri.position), '[]') "
+    "FROM recheck_items ri WHERE ri.recheck_id = r.id)::text");
+
+v1::Recheck RecheckFromRow(const pqxx::row& row) {
+  v1::Recheck out;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  // The results come back as the JSON of the message's own `results` field.
+  (void)google::protobuf::util::JsonStringToMessage(
+      absl::StrCat("{\"results\":", row[6].c_str(), "}"), &out, options);
+  out.set_id(row[0].c_str());
+  out.set_case_id(row[1].c_str());
+  out.set_percent(row[2].as<int>());
+  out.set_seed(row[3].as<int64_t>());
+  out.set_drawn_by(row[4].c_str());
+  SetTimestampMicros(out.mutable_created_at(), row[5].as<int64_t>());
+  return out;
+}
+}  // namespace
+
+absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::work& tx, const std::string& id,
+                                                   bool for_update) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT ", kRecheckColumns, " FROM rechecks r WHERE r.id = $1::uuid",
+                   for_update ? " FOR UPDATE" : ""),
+      id);
+  if (r.empty()) {
+    return absl::NotFoundError(absl::StrCat("recheck_id: recheck ", id, " not found"));
+  }
+  return RecheckFromRow(r[0]);
+}
+
+std::vector<v1::Recheck> Repository::ListRechecks(pqxx::work& tx, const std::string& case_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT ", kRecheckColumns,
+                   " FROM rechecks r WHERE r.case_id = $1::uuid ORDER BY r.created_at, r.id"),
+      case_id);
+  std::vector<v1::Recheck> out;
+  for (const auto& row : r) out.push_back(RecheckFromRow(row));
+  return out;
+}
+
+void Repository::SetRecheckResult(pqxx::work& tx, const std::string& recheck_id,
+                                  const std::string& item_id, bool passed,
+                                  const std::string& note) {
+  tx.exec_params(
+      "UPDATE recheck_items SET checked = true, passed = $3, note = $4 "
+      "WHERE recheck_id = $1::uuid AND item_id = $2::uuid",
+      recheck_id, item_id, passed, note);
+}
+
+RectificationRules Repository::GetRules(pqxx::work& tx, const std::string& office_id) {
+  pqxx::result r = tx.exec_params(
+      "SELECT report_due_working_days, period_months, min_supervision_visits "
+      "FROM office_settings WHERE office_id = $1",
+      office_id);
+  RectificationRules rules;
+  if (!r.empty()) {
+    rules.report_due_working_days = r[0][0].as<int>();
+    rules.period_months = r[0][1].as<int>();
+    rules.min_supervision_visits = r[0][2].as<int>();
+  }
+  return rules;
+}
+
+void Repository::UpsertRules(pqxx::work& tx, const std::string& office_id,
+                             const RectificationRules& rules) {
+  tx.exec_params(
+      "INSERT INTO office_settings (office_id, report_due_working_days, period_months, "
+      "min_supervision_visits) VALUES ($1, $2, $3, $4) ON CONFLICT (office_id) DO UPDATE SET "
+      "report_due_working_days = EXCLUDED.report_due_working_days, "
+      "period_months = EXCLUDED.period_months, "
+      "min_supervision_visits = EXCLUDED.min_supervision_visits, updated_at = now()",
+      office_id, rules.report_due_working_days, rules.period_months, rules.min_supervision_visits);
+}
+
+bool Repository::TryLockReminderScan(pqxx::work& tx) {
+  return tx.exec1("SELECT pg_try_advisory_xact_lock(hashtext('rectification.reminder_scan'))")[0]
+      .as<bool>();
+}
+
+std::vector<Item> Repository::OverdueWithoutReminder(pqxx::work& tx, absl::CivilDay today,
+                                                     int limit) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT ", kItemColumns, kItemFrom,
+                   "WHERE i.state IN ('PLANNED', 'IN_PROGRESS') AND i.deadline < $1::date "
+                   "AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.item_id = i.id "
+                   "AND m.kind = 'overdue' AND m.state = i.state "
+                   "AND m.reopen_count = i.reopen_count) ORDER BY i.deadline, i.id LIMIT $2"),
+      FormatDate(today), limit);
+  std::vector<Item> out;
+  for (const auto& row : r) out.push_back(ItemFromRow(row).item);
+  return out;
+}
+
+bool Repository::InsertReminder(pqxx::work& tx, const Item& item, absl::string_view kind) {
+  return !tx.exec_params(
+                "INSERT INTO reminders (item_id, kind, state, reopen_count) "
+                "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING item_id",
+                item.id(), std::string(kind), ItemStateName(item.state()), item.reopen_count())
+              .empty();
+}
+
+StatsTallies Repository::Stats(pqxx::work& tx, const StatsFilter& f, absl::CivilDay today) {
+  // GROUPING SETS: one scan for every breakdown. Overdue mirrors IsItemOverdue.
+  pqxx::result r = tx.exec_params(
+      "SELECT grouping(i.category_name), grouping(i.target_unit_path), grouping(i.round_id), "
+      "grouping(i.office_path), i.category_name, i.target_unit_path::text, i.round_id, "
+      "i.office_path::text, max(c.target_unit_name), count(*), "
+      "count(*) FILTER (WHERE i.state = 'ACCEPTED'), "
+      "count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') AND i.deadline < $4::date) "
+      "FROM items i JOIN cases c ON c.id = i.case_id "
+      "WHERE i.office_path <@ $1::ltree "
+      "AND ($2 = '' OR i.target_unit_path <@ NULLIF($2, '')::ltree) "
+      "AND ($3 = '' OR i.round_id = $3) "
+      "GROUP BY GROUPING SETS ((), (i.category_name), (i.target_unit_path), (i.round_id), "
+      "(i.office_path))",
+      f.office_path, f.org_path, f.round_id, FormatDate(today));
+  StatsTallies out;
+  for (const auto& row : r) {
+    const Tally t{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
+    const bool by_category = row[0].as<int>() == 0, by_unit = row[1].as<int>() == 0,
+               by_round = row[2].as<int>() == 0, by_office = row[3].as<int>() == 0;
+    if (by_category) {
+      out.by_category[row[4].c_str()] = t;
+    } else if (by_unit) {
+      out.by_unit[row[5].c_str()] = t;
+      out.unit_names[row[5].c_str()] = row[8].c_str();
+    } else if (by_round) {
+      out.by_round[row[6].c_str()] = t;
+    } else if (by_office) {
+      out.by_office[row[7].c_str()] = t;
+    } else {
+      out.totals = t;
+    }
+  }
+  return out;
+}
+
+std::vector<Item> Repository::LedgerItems(pqxx::work& tx, const std::string& office_path,
+                                          const std::string& round_id,
+                                          const std::string& engagement_id) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT ", kItemColumns, kItemFrom,
+                   "WHERE i.office_path <@ $1::ltree AND ($2 = '' OR i.round_id = $2) "
+                   "AND ($3 = '' OR i.engagement_id = $3) "
+                   "ORDER BY c.target_unit_path, i.created_at, i.id"),
+      office_path, round_id, engagement_id);
+  std::vector<Item> out;
+  for (const auto& row : r) out.push_back(ItemFromRow(row).item);
+  return out;
+}
+
+}  // namespace xuncha::rectification

@@ -1,0 +1,139 @@
+// Rectification SQL: static functions on the caller's transaction, parameterised, no rules.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "domain.h"
+#include "xuncha/issues/v1/issues.pb.h"
+#include "xuncha/pg.h"
+
+namespace xuncha::rectification {
+
+// What the access rules need besides the case itself.
+struct CaseScope {
+  std::string engagement_id;
+  std::string office_id;
+  std::string office_path;
+  std::string target_unit_id;
+  std::string target_unit_path;
+  std::string round_id;
+};
+
+struct StoredCase {
+  Case c;
+  CaseScope scope;
+};
+
+struct StoredItem {
+  Item item;
+  CaseScope scope;
+};
+
+struct CaseFilter {
+  std::string engagement_id;
+  std::string round_id;
+  std::string office_path;  // office staff: this office and below
+  std::string unit_path;    // liaison: target units at or below
+  bool all = false;         // platform admin
+  std::string after_id;
+  int limit = 50;
+};
+
+struct StatsFilter {
+  std::string office_path;  // required: the caller's scope
+  std::string org_path;     // optional: target units at or below
+  std::string round_id;
+};
+
+struct StatsTallies {
+  Tally totals;
+  std::map<std::string, Tally> by_category;
+  std::map<std::string, Tally> by_unit;
+  std::map<std::string, std::string> unit_names;
+  std::map<std::string, Tally> by_round;
+  std::map<std::string, Tally> by_office;
+};
+
+class Repository {
+ public:
+  using FedBack = ::xuncha::issues::v1::ReportFedBack;
+
+  // Creates the engagement's case unless it exists; a case opened by immediate issues takes the
+  // report and its feedback date when the report's feedback arrives. Returns the case id and
+  // whether it was created now.
+  static std::pair<std::string, bool> UpsertCase(pqxx::work& tx, const FedBack& feedback);
+  // Inserts the issue's item unless one exists; returns the new item's id.
+  static std::optional<std::string> InsertItemIfAbsent(pqxx::work& tx, const std::string& case_id,
+                                                       const FedBack& feedback,
+                                                       const FedBack::FedBackIssue& issue);
+
+  static absl::StatusOr<StoredCase> GetCase(pqxx::work& tx, const std::string& id, bool for_update,
+                                            absl::string_view field = "id");
+  static std::vector<StoredCase> ListCases(pqxx::work& tx, const CaseFilter& filter);
+  static void SetCaseAccepted(pqxx::work& tx, const std::string& id, const std::string& actor);
+  static void ReopenCase(pqxx::work& tx, const std::string& id);
+
+  static std::vector<Item> ListItems(pqxx::work& tx, const std::string& case_id);
+  static absl::StatusOr<StoredItem> GetItem(pqxx::work& tx, const std::string& id, bool for_update);
+  static void UpdatePlan(pqxx::work& tx, const std::string& id, const v1::RectificationPlan& plan);
+  // The state plus whatever the transition records (empty strings leave a field unchanged).
+  struct Transition {
+    Item::State to = Item::STATE_UNSPECIFIED;
+    std::optional<std::vector<std::string>> evidence_ids;
+    std::optional<std::string> completion_note;
+    std::optional<std::string> reason;
+    std::optional<std::string> plan_comments;
+    bool accepted = false;
+    bool reopened = false;
+  };
+  static void ApplyTransition(pqxx::work& tx, const std::string& id, const Transition& t);
+
+  static v1::SupervisionVisit InsertVisit(pqxx::work& tx, const std::string& case_id,
+                                          const v1::SupervisionVisit& visit,
+                                          const std::string& actor);
+  static std::vector<v1::SupervisionVisit> ListVisits(pqxx::work& tx, const std::string& case_id);
+  static v1::CaseReport InsertReport(pqxx::work& tx, const std::string& case_id,
+                                     const v1::CaseReport& report, const std::string& actor);
+  static std::vector<v1::CaseReport> ListReports(pqxx::work& tx, const std::string& case_id);
+
+  static v1::Disclosure InsertDisclosure(pqxx::work& tx, const std::string& case_id,
+                                         const v1::Disclosure& disclosure,
+                                         const std::string& actor);
+  static std::vector<v1::Disclosure> ListDisclosures(pqxx::work& tx, const std::string& case_id);
+  static v1::RuleMade InsertRule(pqxx::work& tx, const std::string& case_id,
+                                 const v1::RuleMade& rule, const std::string& actor);
+  static std::vector<v1::RuleMade> ListRules(pqxx::work& tx, const std::string& case_id);
+
+  static std::vector<std::string> AcceptedItemIds(pqxx::work& tx, const std::string& case_id);
+  static std::string InsertRecheck(pqxx::work& tx, const std::string& case_id, int percent,
+                                   int64_t seed, const std::vector<std::string>& item_ids,
+                                   const std::string& actor);
+  static absl::StatusOr<v1::Recheck> GetRecheck(pqxx::work& tx, const std::string& id,
+                                                bool for_update);
+  static std::vector<v1::Recheck> ListRechecks(pqxx::work& tx, const std::string& case_id);
+  static void SetRecheckResult(pqxx::work& tx, const std::string& recheck_id,
+                               const std::string& item_id, bool passed, const std::string& note);
+
+  // The office's rules, or the defaults when it has set none.
+  static RectificationRules GetRules(pqxx::work& tx, const std::string& office_id);
+  static void UpsertRules(pqxx::work& tx, const std::string& office_id,
+                          const RectificationRules& rules);
+
+  // Reminder scan: a transaction-scoped advisory lock so that one replica scans at a time.
+  static bool TryLockReminderScan(pqxx::work& tx);
+  // Items overdue on `today` (IsItemOverdue in SQL) without an overdue reminder in their state.
+  static std::vector<Item> OverdueWithoutReminder(pqxx::work& tx, absl::CivilDay today, int limit);
+  static bool InsertReminder(pqxx::work& tx, const Item& item, absl::string_view kind);
+
+  // `today` decides overdue (the same rule as IsItemOverdue, in SQL).
+  static StatsTallies Stats(pqxx::work& tx, const StatsFilter& filter, absl::CivilDay today);
+  static std::vector<Item> LedgerItems(pqxx::work& tx, const std::string& office_path,
+                                       const std::string& round_id,
+                                       const std::string& engagement_id);
+};
+
+}  // namespace xuncha::rectification

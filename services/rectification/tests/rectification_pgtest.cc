@@ -1,0 +1,743 @@
+// End-to-end tests of the real xuncha-rectification binary against the harness's PostgreSQL and
+// Redis, with the real xuncha-directory binary next to it for the working-day calendar. Feedback
+// and engagements arrive the way issues and planning publish them (XADD to their streams); tokens
+// are signed here with the key pair directory is started with.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "process.h"
+#include "test_env.h"
+#include "xuncha/auth.h"
+#include "xuncha/crypto.h"
+#include "xuncha/engagements.h"
+#include "xuncha/issues/v1/issues.pb.h"
+#include "xuncha/pg.h"
+#include "xuncha/rectification/v1/rectification.grpc.pb.h"
+#include "xuncha/redis.h"
+
+namespace xuncha::rectification {
+namespace {
+
+namespace v1 = ::xuncha::rectification::v1;
+using FedBack = ::xuncha::issues::v1::ReportFedBack;
+using grpc::StatusCode;
+using testing::ChildProcess;
+using Item = v1::RectificationItem;
+
+std::string NewUuid() {
+  const std::string h = RandomHex(16);
+  return absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-4", h.substr(13, 3), "-8",
+                      h.substr(17, 3), "-", h.substr(20, 12));
+}
+
+class RectificationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = testing::MakeTempDir();
+    auto keys = GenerateEd25519KeyPair();
+    ASSERT_TRUE(keys.ok());
+    testing::WriteFile(tmp_ + "/key.pem", keys->private_pem);
+    testing::WriteFile(tmp_ + "/pub.pem", keys->public_pem);
+    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
+    ASSERT_TRUE(signer.ok());
+    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    prefix_ = testing::UniqueName("test:");
+    // Both services share one database, as in production; ltree goes to public first so that
+    // the second service's schema sees the type (see planning_pgtest.cc).
+    {
+      PgPoolOptions o;
+      o.url = db_.url();
+      PgPool pool(o);
+      ASSERT_TRUE(pool.Transact([](pqxx::work& tx) {
+                        tx.exec("CREATE EXTENSION IF NOT EXISTS ltree SCHEMA public");
+                        return absl::OkStatus();
+                      })
+                      .ok());
+    }
+    const std::string dir_address = absl::StrCat("127.0.0.1:", testing::FreePort());
+    ASSERT_TRUE(directory_.Start(
+        {XUNCHA_DIRECTORY_BIN, "--listen=" + dir_address, "--db_url=" + db_.url(),
+         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + tmp_ + "/key.pem",
+         "--admin_password=" + RandomHex(12), "--password_hash=fast",
+         "--event_stream_prefix=" + prefix_},
+        tmp_ + "/directory.log"));
+    ASSERT_TRUE(testing::WaitForServing(dir_address, 20000))
+        << testing::ReadFile(tmp_ + "/directory.log");
+    const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+    ASSERT_TRUE(service_.Start(
+        {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
+         "--directory_addr=" + dir_address, "--event_stream_prefix=" + prefix_},
+        tmp_ + "/rectification.log"));
+    ASSERT_TRUE(testing::WaitForServing(address, 20000))
+        << testing::ReadFile(tmp_ + "/rectification.log");
+    stub_ = v1::RectificationService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(testing::RedisAddress()));
+    PgPoolOptions o;
+    o.url = db_.url();
+    o.schema = "rectification";
+    pool_ = std::make_unique<PgPool>(o);
+
+    city_ = NewUuid();
+    county_a_ = NewUuid();
+    county_b_ = NewUuid();
+    city_staff_ = Token(city_, "c1", {"OFFICE_STAFF"});
+    city_admin_ = Token(city_, "c1", {"OFFICE_ADMIN"});
+    city_viewer_ = Token(city_, "c1", {"VIEWER"});
+    county_a_staff_ = Token(county_a_, "c1.a", {"OFFICE_STAFF"});
+    county_b_staff_ = Token(county_b_, "c1.b", {"OFFICE_STAFF"});
+    liaison_ = Token("", "", {"UNIT_LIAISON"}, "", "c1.d9");
+    other_liaison_ = Token("", "", {"UNIT_LIAISON"}, "", "c1.d8");
+  }
+
+  void TearDown() override {
+    stub_.reset();
+    service_.Stop(SIGTERM);
+    directory_.Stop(SIGTERM);
+  }
+
+  std::string Token(const std::string& office_id, const std::string& office_path,
+                    std::vector<std::string> roles, const std::string& person_id = "",
+                    const std::string& unit_path = "") {
+    TokenClaims c;
+    c.set_sub(NewUuid());
+    c.set_kind(TokenClaims::USER);
+    c.set_office_id(office_id);
+    c.set_office_path(office_path);
+    for (auto& r : roles) c.add_roles(r);
+    c.set_person_id(person_id);
+    if (!unit_path.empty()) {
+      c.set_unit_id(NewUuid());
+      c.set_unit_path(unit_path);
+    }
+    auto token = signer_->Sign(c, absl::Now(), absl::Hours(1));
+    EXPECT_TRUE(token.ok());
+    return *token;
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    c->AddMetadata("authorization", "Bearer " + token);
+    return c;
+  }
+
+  FedBack Feedback(const std::string& office_id, const std::string& office_path,
+                   const std::string& unit_path, const std::string& feedback_date, int issue_count,
+                   bool immediate = false) {
+    FedBack f;
+    f.set_engagement_id(NewUuid());
+    f.set_office_id(office_id);
+    f.set_office_path(office_path);
+    f.set_round_id(NewUuid());
+    f.set_target_unit_id(NewUuid());
+    f.set_target_unit_path(unit_path);
+    if (!immediate) f.set_report_id(NewUuid());
+    f.set_feedback_date(feedback_date);
+    for (int i = 0; i < issue_count; ++i) {
+      auto* issue = f.add_issues();
+      issue->set_id(NewUuid());
+      issue->set_title(absl::StrCat("问题", i + 1, "：公务接待超标准"));
+      issue->set_category_id(NewUuid());
+      issue->set_category_name(i % 2 == 0 ? "违反中央八项规定精神" : "选人用人");
+      issue->set_heading_name("全面从严治党");
+      issue->set_severity(::xuncha::issues::v1::Issue::SERIOUS);
+      issue->set_immediate(immediate);
+    }
+    return f;
+  }
+
+  void Xadd(const std::string& stream, const std::string& event_id, const std::string& type,
+            const std::string& aggregate, const std::string& payload) {
+    auto added = redis_->Command({"XADD", prefix_ + ":" + stream, "*", "event_id", event_id, "type",
+                                  type, "aggregate_id", aggregate, "payload", payload, "source",
+                                  stream, "occurred_at", "2025-06-01T00:00:00Z"});
+    ASSERT_TRUE(added.ok()) << added.status();
+  }
+
+  void PublishFeedback(const FedBack& f, const std::string& event_id) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(f, &json).ok());
+    Xadd("issues", event_id, "issues.report.fed_back", f.report_id(), json);
+  }
+
+  // Waits until the engagement's case holds `items` items (the consumer handles a stream in
+  // order, so everything published before the event that completes it has been handled too).
+  v1::RectificationCase WaitForCase(const std::string& engagement_id, int items,
+                                    const std::string& token) {
+    v1::ListRectificationCasesRequest req;
+    req.set_engagement_id(engagement_id);
+    v1::ListRectificationCasesResponse resp;
+    for (int i = 0; i < 400; ++i) {
+      resp.Clear();
+      grpc::Status s = stub_->ListRectificationCases(Ctx(token).get(), req, &resp);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (resp.cases_size() == 1 && resp.cases(0).item_count() == items) return resp.cases(0);
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ADD_FAILURE() << "case of " << engagement_id << " never reached " << items << " items\n"
+                  << testing::ReadFile(tmp_ + "/rectification.log");
+    return {};
+  }
+
+  v1::RectificationCase GetCase(const std::string& id, const std::string& token) {
+    v1::GetRectificationCaseRequest req;
+    req.set_id(id);
+    v1::RectificationCase c;
+    grpc::Status s = stub_->GetRectificationCase(Ctx(token).get(), req, &c);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return c;
+  }
+
+  grpc::Status Plan(const std::string& item_id, const std::string& deadline,
+                    const std::string& token, Item* out) {
+    v1::UpdateRectificationPlanRequest req;
+    req.set_id(item_id);
+    req.mutable_plan()->set_measures("修订公务接待管理办法，清退超标准费用");
+    req.mutable_plan()->set_owner("办公室主任");
+    req.mutable_plan()->set_goal("杜绝超标准接待");
+    req.mutable_plan()->set_deadline(deadline);
+    return stub_->UpdateRectificationPlan(Ctx(token).get(), req, out);
+  }
+
+  // PLANNED → IN_PROGRESS → COMPLETED by the liaison, then ACCEPTED by city staff.
+  void Rectify(const std::string& item_id, bool accept = true) {
+    Item item;
+    ASSERT_TRUE(Plan(item_id, "2025-12-31", liaison_, &item).ok());
+    v1::StartRectificationItemRequest start;
+    start.set_id(item_id);
+    ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
+    v1::CompleteRectificationItemRequest complete;
+    complete.set_id(item_id);
+    complete.add_evidence_ids(NewUuid());
+    complete.set_note("已清退全部超标准费用并修订制度");
+    grpc::Status s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(item.state(), Item::COMPLETED);
+    if (!accept) return;
+    v1::AcceptRectificationItemRequest acc;
+    acc.set_id(item_id);
+    s = stub_->AcceptRectificationItem(Ctx(city_staff_).get(), acc, &item);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(item.state(), Item::ACCEPTED);
+  }
+
+  void Visit(const std::string& case_id, const std::string& date) {
+    v1::AddSupervisionVisitRequest req;
+    req.set_case_id(case_id);
+    req.mutable_visit()->set_visit_date(date);
+    req.mutable_visit()->set_supervisors("市委巡察办 王五、赵六");
+    req.mutable_visit()->set_findings("整改台账齐全");
+    v1::SupervisionVisit v;
+    grpc::Status s = stub_->AddSupervisionVisit(Ctx(city_staff_).get(), req, &v);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  int64_t OutboxCount(const std::string& type) {
+    auto n = pool_->TransactWith<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+      return tx.exec_params1("SELECT count(*) FROM outbox WHERE event_type = $1", type)[0]
+          .as<int64_t>();
+    });
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  }
+
+  testing::TestDatabase db_;
+  std::string tmp_, prefix_;
+  std::unique_ptr<TokenSigner> signer_;
+  ChildProcess directory_, service_;
+  std::unique_ptr<v1::RectificationService::Stub> stub_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<PgPool> pool_;
+  std::string city_, county_a_, county_b_;
+  std::string city_staff_, city_admin_, city_viewer_, county_a_staff_, county_b_staff_, liaison_,
+      other_liaison_;
+};
+
+TEST_F(RectificationTest, SameFeedbackDeliveredThreeTimesOpensOneCaseAndOneItemPerIssue) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-09-26", 3);
+  const std::string event_id = NewUuid();
+  for (int i = 0; i < 3; ++i) PublishFeedback(f, event_id);
+  // The same facts under a new event id (a re-sent feedback): the unique keys hold too.
+  PublishFeedback(f, NewUuid());
+  FedBack marker = Feedback(city_, "c1", "c1.d7", "2025-09-26", 1);
+  PublishFeedback(marker, NewUuid());
+  WaitForCase(marker.engagement_id(), 1, city_staff_);
+
+  v1::RectificationCase c = WaitForCase(f.engagement_id(), 3, city_staff_);
+  c = GetCase(c.id(), city_staff_);
+  ASSERT_EQ(c.items_size(), 3);
+  std::set<std::string> issues;
+  for (const auto& item : c.items()) {
+    issues.insert(item.issue_id());
+    EXPECT_EQ(item.state(), Item::PLANNED);
+  }
+  EXPECT_EQ(issues.size(), 3u);
+  EXPECT_EQ(c.report_id(), f.report_id());
+  EXPECT_EQ(OutboxCount("rectification.case.opened"), 2);  // this case and the marker's
+  EXPECT_EQ(OutboxCount("rectification.item.opened"), 4);
+  // Directory's calendar: Friday 2025-09-26 + 10 working days across National Day, counting
+  // the worked Sunday 09-28 and Saturday 10-11.
+  EXPECT_EQ(c.report_due_date(), "2025-10-16");
+  EXPECT_EQ(c.period_end(), "2025-11-26");
+  EXPECT_EQ(c.min_supervision_visits(), 2);
+  EXPECT_TRUE(c.report_overdue());  // no RECTIFICATION_REPORT and the due date has passed
+  v1::AddCaseReportRequest report;
+  report.set_case_id(c.id());
+  report.mutable_report()->set_kind(v1::CaseReport::RECTIFICATION_REPORT);
+  report.mutable_report()->set_title("关于巡察反馈问题整改情况的报告");
+  report.mutable_report()->set_submitted_on("2025-10-15");
+  v1::CaseReport stored;
+  grpc::Status s = stub_->AddCaseReport(Ctx(liaison_).get(), report, &stored);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(GetCase(c.id(), city_staff_).report_overdue());
+}
+
+TEST_F(RectificationTest, ImmediateIssuesOpenTheCaseAndTheReportJoinsIt) {
+  FedBack immediate = Feedback(city_, "c1", "c1.d9", "2025-05-10", 1, /*immediate=*/true);
+  PublishFeedback(immediate, NewUuid());
+  v1::RectificationCase c = WaitForCase(immediate.engagement_id(), 1, city_staff_);
+  EXPECT_EQ(c.report_id(), "");
+  EXPECT_EQ(c.feedback_date(), "2025-05-10");
+  FedBack report = Feedback(city_, "c1", "c1.d9", "2025-06-20", 2);
+  report.set_engagement_id(immediate.engagement_id());
+  report.set_round_id(immediate.round_id());
+  *report.add_issues() = immediate.issues(0);  // the report lists the immediate issue again
+  PublishFeedback(report, NewUuid());
+  c = WaitForCase(immediate.engagement_id(), 3, city_staff_);
+  EXPECT_EQ(c.report_id(), report.report_id());
+  EXPECT_EQ(c.feedback_date(), "2025-06-20");
+}
+
+TEST_F(RectificationTest, VisibilityByOfficeUnitAndRole) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 1);
+  PublishFeedback(f, NewUuid());
+  FedBack county = Feedback(county_a_, "c1.a", "c1.a.t5", "2025-06-01", 1);
+  PublishFeedback(county, NewUuid());
+  const v1::RectificationCase c = WaitForCase(f.engagement_id(), 1, city_staff_);
+  const v1::RectificationCase cc = WaitForCase(county.engagement_id(), 1, county_a_staff_);
+  const std::string item_id = GetCase(c.id(), city_staff_).items(0).id();
+  const std::string county_item = GetCase(cc.id(), county_a_staff_).items(0).id();
+
+  // The liaison of unit d8 can neither see nor touch unit d9's case.
+  v1::GetRectificationItemRequest get;
+  get.set_id(item_id);
+  Item item;
+  EXPECT_EQ(stub_->GetRectificationItem(Ctx(other_liaison_).get(), get, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Plan(item_id, "2025-12-31", other_liaison_, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  v1::ListRectificationCasesRequest list;
+  v1::ListRectificationCasesResponse listed;
+  ASSERT_TRUE(stub_->ListRectificationCases(Ctx(other_liaison_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);
+  ASSERT_TRUE(stub_->ListRectificationCases(Ctx(liaison_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.cases_size(), 1);
+  EXPECT_EQ(listed.cases(0).id(), c.id());
+  // The unit writes its plan; the office does not.
+  EXPECT_EQ(Plan(item_id, "2025-12-31", city_staff_, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Plan(item_id, "2025-12-31", liaison_, &item).ok());
+  EXPECT_EQ(item.plan().owner(), "办公室主任");
+  // The office accepts; the unit does not accept its own work.
+  v1::AcceptRectificationItemRequest acc;
+  acc.set_id(item_id);
+  EXPECT_EQ(stub_->AcceptRectificationItem(Ctx(liaison_).get(), acc, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  // A viewer reads but does not act; another county sees nothing; the city reads its county's
+  // case but may not act on it.
+  EXPECT_TRUE(stub_->GetRectificationItem(Ctx(city_viewer_).get(), get, &item).ok());
+  Visit(c.id(), "2025-06-10");
+  v1::AddSupervisionVisitRequest visit;
+  visit.set_case_id(c.id());
+  visit.mutable_visit()->set_visit_date("2025-06-11");
+  visit.mutable_visit()->set_supervisors("某");
+  v1::SupervisionVisit v;
+  EXPECT_EQ(stub_->AddSupervisionVisit(Ctx(city_viewer_).get(), visit, &v).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetRectificationItem(Ctx(county_b_staff_).get(), get, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  get.set_id(county_item);
+  EXPECT_TRUE(stub_->GetRectificationItem(Ctx(city_staff_).get(), get, &item).ok());
+  v1::ReturnRectificationPlanRequest back;
+  back.set_id(county_item);
+  back.set_comments("措施不具体");
+  EXPECT_EQ(stub_->ReturnRectificationPlan(Ctx(city_staff_).get(), back, &item).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->ListRectificationCases(Ctx(county_b_staff_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 0);
+  ASSERT_TRUE(stub_->ListRectificationCases(Ctx(city_staff_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.cases_size(), 2);
+  // Group members see their engagement's case once planning's snapshot has arrived.
+  const std::string member = NewUuid();
+  EngagementSnapshot e;
+  e.set_id(f.engagement_id());
+  e.set_office_id(city_);
+  e.set_office_path("c1");
+  e.set_target_unit_id(f.target_unit_id());
+  e.set_target_unit_path("c1.d9");
+  e.add_members()->set_person_id(member);
+  e.set_version(1);
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &json).ok());
+  Xadd("planning", NewUuid(), kEngagementChangedEvent, e.id(), json);
+  v1::GetRectificationCaseRequest req;
+  req.set_id(c.id());
+  v1::RectificationCase seen;
+  grpc::Status s;
+  for (int i = 0; i < 400; ++i) {
+    s = stub_->GetRectificationCase(Ctx(Token(city_, "c1", {}, member)).get(), req, &seen);
+    if (s.ok()) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(stub_->GetRectificationCase(Ctx(Token(city_, "c1", {}, NewUuid())).get(), req, &seen)
+                .error_code(),
+            StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(RectificationTest, CaseNeedsTwoVisitsAndAReopenTakesItBack) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 2);
+  PublishFeedback(f, NewUuid());
+  v1::RectificationCase c = WaitForCase(f.engagement_id(), 2, city_staff_);
+  c = GetCase(c.id(), city_staff_);
+  for (const auto& item : c.items()) Rectify(item.id());
+  Visit(c.id(), "2025-06-15");
+  v1::AcceptRectificationCaseRequest accept;
+  accept.set_id(c.id());
+  v1::RectificationCase out;
+  grpc::Status s = stub_->AcceptRectificationCase(Ctx(city_staff_).get(), accept, &out);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "1 supervision visit")) << s.error_message();
+  EXPECT_EQ(GetCase(c.id(), city_staff_).state(), v1::RectificationCase::OPEN);
+  Visit(c.id(), "2025-07-20");
+  s = stub_->AcceptRectificationCase(Ctx(city_staff_).get(), accept, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.state(), v1::RectificationCase::ACCEPTED);
+
+  // 回头看 finds the first item undone: it goes back to work and the case reopens.
+  v1::ReopenRectificationItemRequest reopen;
+  reopen.set_id(c.items(0).id());
+  reopen.set_reason("回头看发现超标准接待问题反弹");
+  Item item;
+  s = stub_->ReopenRectificationItem(Ctx(city_staff_).get(), reopen, &item);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(item.state(), Item::IN_PROGRESS);
+  EXPECT_EQ(item.reopen_count(), 1);
+  EXPECT_EQ(item.last_reason(), "回头看发现超标准接待问题反弹");
+  EXPECT_EQ(GetCase(c.id(), city_staff_).state(), v1::RectificationCase::OPEN);
+  EXPECT_EQ(OutboxCount("rectification.case.reopened"), 1);
+  // Reopening twice is refused: the item is no longer ACCEPTED.
+  s = stub_->ReopenRectificationItem(Ctx(city_staff_).get(), reopen, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(RectificationTest, BadInputIsRefusedAndChangesNothing) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 1);
+  PublishFeedback(f, NewUuid());
+  v1::RectificationCase c = WaitForCase(f.engagement_id(), 1, city_staff_);
+  const Item before = GetCase(c.id(), city_staff_).items(0);
+
+  v1::AcceptRectificationItemRequest acc;
+  acc.set_id(before.id());
+  Item item;
+  grpc::Status s = stub_->AcceptRectificationItem(Ctx(city_staff_).get(), acc, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "PLANNED → ACCEPTED")) << s.error_message();
+
+  s = Plan(before.id(), "2025-05-31", liaison_, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "plan.deadline:")) << s.error_message();
+
+  v1::StartRectificationItemRequest start;
+  start.set_id(before.id());
+  s = stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);  // no plan yet
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "plan.measures")) << s.error_message();
+
+  v1::CompleteRectificationItemRequest complete;
+  complete.set_id(before.id());
+  complete.add_evidence_ids("not-an-id");
+  complete.set_note("完成");
+  s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "evidence_ids[0]:")) << s.error_message();
+
+  const Item after = GetCase(c.id(), city_staff_).items(0);
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ(OutboxCount("rectification.item.plan_updated"), 0);
+}
+
+TEST_F(RectificationTest, ReturnedPlanRejectedClaimAndOfficeRules) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 1);
+  PublishFeedback(f, NewUuid());
+  v1::RectificationCase c = WaitForCase(f.engagement_id(), 1, city_staff_);
+  const std::string id = GetCase(c.id(), city_staff_).items(0).id();
+  Item item;
+  ASSERT_TRUE(Plan(id, "2025-08-01", liaison_, &item).ok());
+  v1::StartRectificationItemRequest start;
+  start.set_id(id);
+  ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
+  v1::ReturnRectificationPlanRequest back;
+  back.set_id(id);
+  back.set_comments("措施不具体，请细化到人到时");
+  ASSERT_TRUE(stub_->ReturnRectificationPlan(Ctx(city_staff_).get(), back, &item).ok());
+  EXPECT_EQ(item.state(), Item::PLANNED);
+  EXPECT_EQ(item.plan_comments(), "措施不具体，请细化到人到时");
+  Rectify(id, /*accept=*/false);
+  v1::RejectRectificationItemRequest reject;
+  reject.set_id(id);
+  reject.set_reason("佐证材料不足");
+  ASSERT_TRUE(stub_->RejectRectificationItem(Ctx(city_staff_).get(), reject, &item).ok());
+  EXPECT_EQ(item.state(), Item::IN_PROGRESS);
+  EXPECT_EQ(item.last_reason(), "佐证材料不足");
+
+  // Rules per office: one visit is enough once the admin says so; staff may not change them.
+  v1::RectificationSettings settings;
+  settings.set_report_due_working_days(5);
+  settings.set_period_months(3);
+  settings.set_min_supervision_visits(1);
+  v1::RectificationSettings saved;
+  EXPECT_EQ(
+      stub_->UpdateRectificationSettings(Ctx(city_staff_).get(), settings, &saved).error_code(),
+      StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->UpdateRectificationSettings(Ctx(city_admin_).get(), settings, &saved).ok());
+  ASSERT_TRUE(stub_->GetRectificationSettings(Ctx(city_staff_).get(), {}, &saved).ok());
+  EXPECT_EQ(saved.min_supervision_visits(), 1);
+  settings.set_period_months(0);
+  EXPECT_EQ(
+      stub_->UpdateRectificationSettings(Ctx(city_admin_).get(), settings, &saved).error_code(),
+      StatusCode::INVALID_ARGUMENT);
+  v1::CompleteRectificationItemRequest complete;
+  complete.set_id(id);
+  complete.set_note("补充佐证材料");
+  ASSERT_TRUE(stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item).ok());
+  v1::AcceptRectificationItemRequest acc;
+  acc.set_id(id);
+  ASSERT_TRUE(stub_->AcceptRectificationItem(Ctx(city_staff_).get(), acc, &item).ok());
+  Visit(c.id(), "2025-06-15");
+  const v1::RectificationCase read = GetCase(c.id(), city_staff_);
+  EXPECT_EQ(read.report_due_date(), "2025-06-09");  // 5 working days after Sunday 06-01
+  EXPECT_EQ(read.period_end(), "2025-09-01");
+  v1::AcceptRectificationCaseRequest accept;
+  accept.set_id(c.id());
+  v1::RectificationCase out;
+  grpc::Status s = stub_->AcceptRectificationCase(Ctx(city_staff_).get(), accept, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(RectificationTest, DisclosureRulesAndReproducibleRecheck) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 5);
+  PublishFeedback(f, NewUuid());
+  v1::RectificationCase c = WaitForCase(f.engagement_id(), 5, city_staff_);
+  c = GetCase(c.id(), city_staff_);
+  for (const auto& item : c.items()) Rectify(item.id());
+
+  v1::AddDisclosureRequest disclosure;
+  disclosure.set_case_id(c.id());
+  disclosure.mutable_disclosure()->set_channel("市财政局门户网站");
+  disclosure.mutable_disclosure()->set_published_on("2025-08-01");
+  v1::Disclosure d;
+  grpc::Status s = stub_->AddDisclosure(Ctx(liaison_).get(), disclosure, &d);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::AddRuleMadeRequest rule;
+  rule.set_case_id(c.id());
+  rule.mutable_rule()->set_title("公务接待管理办法（修订）");
+  rule.mutable_rule()->set_issued_on("2025-07-01");
+  v1::RuleMade r;
+  ASSERT_TRUE(stub_->AddRuleMade(Ctx(liaison_).get(), rule, &r).ok());
+  rule.mutable_rule()->set_title("差旅费管理规定");
+  ASSERT_TRUE(stub_->AddRuleMade(Ctx(liaison_).get(), rule, &r).ok());
+  EXPECT_EQ(stub_->AddRuleMade(Ctx(other_liaison_).get(), rule, &r).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  rule.mutable_rule()->set_issued_on("2025-05-01");
+  s = stub_->AddRuleMade(Ctx(liaison_).get(), rule, &r);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "rule.issued_on:")) << s.error_message();
+
+  Visit(c.id(), "2025-06-15");
+  Visit(c.id(), "2025-07-15");
+  v1::AcceptRectificationCaseRequest accept;
+  accept.set_id(c.id());
+  v1::RectificationCase out;
+  ASSERT_TRUE(stub_->AcceptRectificationCase(Ctx(city_staff_).get(), accept, &out).ok());
+
+  // 40 % of 5 accepted items, seeded: the same seed draws the same items again.
+  v1::DrawRecheckRequest draw;
+  draw.set_case_id(c.id());
+  draw.set_percent(40);
+  draw.set_seed(12345);
+  v1::Recheck first, second;
+  EXPECT_EQ(stub_->DrawRecheck(Ctx(liaison_).get(), draw, &first).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->DrawRecheck(Ctx(city_staff_).get(), draw, &first).ok());
+  ASSERT_TRUE(stub_->DrawRecheck(Ctx(city_staff_).get(), draw, &second).ok());
+  ASSERT_EQ(first.results_size(), 2);
+  EXPECT_NE(first.id(), second.id());
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(first.results(i).item_id(), second.results(i).item_id());
+  draw.set_seed(0);
+  v1::Recheck random;
+  ASSERT_TRUE(stub_->DrawRecheck(Ctx(city_staff_).get(), draw, &random).ok());
+  EXPECT_GT(random.seed(), 0);  // the service's seed is recorded
+
+  v1::RecordRecheckResultRequest result;
+  result.set_recheck_id(first.id());
+  result.set_item_id(first.results(0).item_id());
+  result.set_passed(true);
+  v1::Recheck after;
+  ASSERT_TRUE(stub_->RecordRecheckResult(Ctx(city_staff_).get(), result, &after).ok());
+  EXPECT_TRUE(after.results(0).checked());
+  EXPECT_EQ(stub_->RecordRecheckResult(Ctx(city_staff_).get(), result, &after).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  std::string undrawn;
+  for (const auto& item : c.items()) {
+    if (item.id() != first.results(0).item_id() && item.id() != first.results(1).item_id()) {
+      undrawn = item.id();
+    }
+  }
+  result.set_item_id(undrawn);
+  EXPECT_EQ(stub_->RecordRecheckResult(Ctx(city_staff_).get(), result, &after).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  // Paper-only rectification found: the item and the case go back to work.
+  result.set_item_id(first.results(1).item_id());
+  result.set_passed(false);
+  result.set_note("制度未执行，仍有超标准接待");
+  ASSERT_TRUE(stub_->RecordRecheckResult(Ctx(city_staff_).get(), result, &after).ok());
+  EXPECT_TRUE(after.results(1).checked());
+  EXPECT_FALSE(after.results(1).passed());
+  const v1::RectificationCase read = GetCase(c.id(), city_staff_);
+  EXPECT_EQ(read.state(), v1::RectificationCase::OPEN);
+  for (const auto& item : read.items()) {
+    EXPECT_EQ(item.state(),
+              item.id() == first.results(1).item_id() ? Item::IN_PROGRESS : Item::ACCEPTED);
+  }
+  EXPECT_EQ(read.disclosures_size(), 1);
+  EXPECT_EQ(read.rules_size(), 2);
+  EXPECT_EQ(read.rechecks_size(), 3);
+}
+
+TEST_F(RectificationTest, TwoReplicasEmitEachOverdueReminderOncePerState) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 3);
+  PublishFeedback(f, NewUuid());
+  v1::RectificationCase c =
+      GetCase(WaitForCase(f.engagement_id(), 3, city_staff_).id(), city_staff_);
+  Item item;
+  ASSERT_TRUE(Plan(c.items(0).id(), "2025-06-02", liaison_, &item).ok());
+  ASSERT_TRUE(Plan(c.items(1).id(), "2025-06-03", liaison_, &item).ok());
+  ASSERT_TRUE(Plan(c.items(2).id(), "2099-12-31", liaison_, &item).ok());
+
+  ChildProcess replicas[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+    ASSERT_TRUE(replicas[i].Start(
+        {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
+         "--event_stream_prefix=" + prefix_, "--reminder_scan_interval=50ms"},
+        absl::StrCat(tmp_, "/replica", i, ".log")));
+  }
+  auto wait_for = [&](int64_t n) {
+    for (int i = 0; i < 400 && OutboxCount("rectification.item.overdue") < n; ++i) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    // Let both replicas scan many more times before counting.
+    absl::SleepFor(absl::Seconds(1));
+  };
+  wait_for(2);
+  EXPECT_EQ(OutboxCount("rectification.item.overdue"), 2);
+  // Started: a new state, so one more reminder for that item and no other.
+  v1::StartRectificationItemRequest start;
+  start.set_id(c.items(0).id());
+  ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
+  wait_for(3);
+  EXPECT_EQ(OutboxCount("rectification.item.overdue"), 3);
+  for (auto& r : replicas) EXPECT_EQ(r.Stop(SIGTERM), 0);
+}
+
+TEST_F(RectificationTest, StatsRollUpAndLedger) {
+  // City: 6 items, 4 accepted, 1 overdue; county A: 4 items, 1 accepted.
+  FedBack city = Feedback(city_, "c1", "c1.d9", "2025-06-01", 6);
+  FedBack county = Feedback(county_a_, "c1.a", "c1.a.t5", "2025-06-01", 4);
+  PublishFeedback(city, NewUuid());
+  PublishFeedback(county, NewUuid());
+  const v1::RectificationCase cc =
+      GetCase(WaitForCase(city.engagement_id(), 6, city_staff_).id(), city_staff_);
+  const v1::RectificationCase ac =
+      GetCase(WaitForCase(county.engagement_id(), 4, county_a_staff_).id(), county_a_staff_);
+  for (int i = 0; i < 4; ++i) Rectify(cc.items(i).id());
+  Item item;
+  ASSERT_TRUE(Plan(cc.items(4).id(), "2025-06-02", liaison_, &item).ok());  // long past
+  v1::GetRectificationItemRequest get;
+  get.set_id(cc.items(4).id());
+  ASSERT_TRUE(stub_->GetRectificationItem(Ctx(city_staff_).get(), get, &item).ok());
+  EXPECT_TRUE(item.overdue());
+  // County A's item accepted by county A's staff (the case is theirs).
+  {
+    const std::string county_liaison = Token("", "", {"UNIT_LIAISON"}, "", "c1.a.t5");
+    const std::string id = ac.items(0).id();
+    ASSERT_TRUE(Plan(id, "2025-12-31", county_liaison, &item).ok());
+    v1::StartRectificationItemRequest start;
+    start.set_id(id);
+    ASSERT_TRUE(stub_->StartRectificationItem(Ctx(county_liaison).get(), start, &item).ok());
+    v1::CompleteRectificationItemRequest complete;
+    complete.set_id(id);
+    complete.set_note("完成");
+    ASSERT_TRUE(stub_->CompleteRectificationItem(Ctx(county_liaison).get(), complete, &item).ok());
+    v1::AcceptRectificationItemRequest acc;
+    acc.set_id(id);
+    ASSERT_TRUE(stub_->AcceptRectificationItem(Ctx(county_a_staff_).get(), acc, &item).ok());
+  }
+
+  v1::GetRectificationStatsRequest req;
+  v1::RectificationStats stats;
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), req, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 10);
+  EXPECT_EQ(stats.totals().accepted(), 5);
+  EXPECT_EQ(stats.totals().overdue(), 1);
+  EXPECT_EQ(stats.totals().completion_rate(), 50.0);
+  std::map<std::string, v1::StatsRow> offices;
+  for (const auto& r : stats.by_office()) offices[r.key()] = r;
+  EXPECT_EQ(offices["c1"].total(), 10);  // rolled up: the city with its county
+  EXPECT_EQ(offices["c1.a"].total(), 4);
+  EXPECT_EQ(offices["c1.a"].completion_rate(), 25.0);
+  std::map<std::string, v1::StatsRow> categories;
+  for (const auto& r : stats.by_category()) categories[r.key()] = r;
+  EXPECT_EQ(categories["违反中央八项规定精神"].total(), 5);  // issues 1, 3, 5 of each case
+  EXPECT_EQ(stats.by_unit_size(), 2);
+  EXPECT_EQ(stats.by_round_size(), 2);
+  // The county sees only itself; a liaison sees no statistics.
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(county_a_staff_).get(), req, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 4);
+  EXPECT_EQ(stub_->GetRectificationStats(Ctx(liaison_).get(), req, &stats).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  req.set_org("c1.a");
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), req, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 4);
+
+  v1::ExportRectificationItemsRequest exp;
+  exp.set_round_id(city.round_id());
+  exp.set_format("csv");
+  ::xuncha::common::v1::FileContent file;
+  ASSERT_TRUE(stub_->ExportRectificationItems(Ctx(city_staff_).get(), exp, &file).ok());
+  EXPECT_EQ(file.content_type(), "text/csv; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(file.content(), "问题6：公务接待超标准"));
+  EXPECT_TRUE(absl::StrContains(file.content(), ",已销号,"));
+  EXPECT_FALSE(absl::StrContains(file.content(), "\r\n7,"));  // the county's round is not in it
+  exp.set_format("xlsx");
+  ASSERT_TRUE(stub_->ExportRectificationItems(Ctx(city_staff_).get(), exp, &file).ok());
+  EXPECT_TRUE(absl::StartsWith(file.content(), "PK\x03\x04"));  // a zip workbook
+  EXPECT_EQ(file.filename(), "整改台账.xlsx");
+  exp.set_format("pdf");
+  EXPECT_EQ(stub_->ExportRectificationItems(Ctx(city_staff_).get(), exp, &file).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace xuncha::rectification
