@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "process.h"
+#include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
 #include "xuncha/clues/v1/clues.grpc.pb.h"
@@ -27,13 +28,8 @@ namespace {
 namespace v1 = ::xuncha::clues::v1;
 using grpc::StatusCode;
 using testing::ChildProcess;
+using testing::NewUuid;
 using v1::Clue;
-
-std::string NewUuid() {
-  const std::string h = RandomHex(16);
-  return absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-4", h.substr(13, 3), "-8",
-                      h.substr(17, 3), "-", h.substr(20, 12));
-}
 
 struct Caller {
   std::string token;
@@ -118,12 +114,9 @@ class CluesTest : public ::testing::Test {
 
   void Publish(const std::string& service, const std::string& type, const std::string& aggregate,
                const google::protobuf::Message& payload) {
-    std::string json;
-    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(payload, &json).ok());
-    auto added = redis_->Command({"XADD", stream_prefix_ + ":" + service, "*", "event_id",
-                                  NewUuid(), "type", type, "aggregate_id", aggregate, "payload",
-                                  json, "source", service, "occurred_at", "2024-05-01T00:00:00Z"});
-    ASSERT_TRUE(added.ok()) << added.status();
+    absl::Status added =
+        testing::PublishEvent(*redis_, stream_prefix_, service, type, aggregate, payload);
+    ASSERT_TRUE(added.ok()) << added;
   }
 
   // Waits until `condition` holds (the consumer applies events asynchronously).

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "process.h"
+#include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/audit.h"
 #include "xuncha/auth.h"
@@ -28,12 +29,7 @@ using v1::Issue;
 using v1::Report;
 using Totals = std::pair<int64_t, int64_t>;
 using testing::ChildProcess;
-
-std::string NewUuid() {
-  const std::string h = RandomHex(16);
-  return absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-4", h.substr(13, 3), "-8",
-                      h.substr(17, 3), "-", h.substr(20, 12));
-}
+using testing::NewUuid;
 
 struct StreamEvent {
   std::string type;
@@ -80,40 +76,19 @@ class IssuesTest : public ::testing::Test {
   std::string Token(const std::string& office_id, const std::string& office_path,
                     std::vector<std::string> roles, const std::string& person_id = "",
                     const std::string& unit_path = "") {
-    TokenClaims c;
-    c.set_sub(NewUuid());
-    c.set_kind(TokenClaims::USER);
-    c.set_office_id(office_id);
-    c.set_office_path(office_path);
-    for (auto& r : roles) c.add_roles(r);
-    c.set_person_id(person_id);
-    if (!unit_path.empty()) {
-      c.set_unit_id(NewUuid());
-      c.set_unit_path(unit_path);
-    }
-    auto token = signer_->Sign(c, absl::Now(), absl::Hours(1));
-    EXPECT_TRUE(token.ok());
-    return *token;
+    return testing::SignUserToken(*signer_, office_id, office_path, roles, person_id, unit_path);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token,
                                            const std::string& idempotency_key = "") {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    if (!token.empty()) c->AddMetadata("authorization", "Bearer " + token);
-    if (!idempotency_key.empty()) c->AddMetadata("idempotency-key", idempotency_key);
-    return c;
+    return testing::CallContext(token, idempotency_key);
   }
 
   // Publishes an engagement as planning does and waits until the service has applied it.
   void PublishEngagement(const EngagementSnapshot& e, const std::string& reader_token) {
-    std::string json;
-    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &json).ok());
-    auto added =
-        redis_->Command({"XADD", stream_prefix_ + ":planning", "*", "event_id", NewUuid(), "type",
-                         kEngagementChangedEvent, "aggregate_id", e.id(), "payload", json, "source",
-                         "planning", "occurred_at", "2024-05-01T00:00:00Z"});
-    ASSERT_TRUE(added.ok()) << added.status();
+    absl::Status added = testing::PublishEvent(*redis_, stream_prefix_, "planning",
+                                               kEngagementChangedEvent, e.id(), e);
+    ASSERT_TRUE(added.ok()) << added;
     v1::GetIssueStatsRequest req;
     req.set_engagement_id(e.id());
     v1::IssueStats stats;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "process.h"
+#include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
 #include "xuncha/crypto.h"
@@ -29,13 +30,8 @@ namespace v1 = ::xuncha::rectification::v1;
 using FedBack = ::xuncha::issues::v1::ReportFedBack;
 using grpc::StatusCode;
 using testing::ChildProcess;
+using testing::NewUuid;
 using Item = v1::RectificationItem;
-
-std::string NewUuid() {
-  const std::string h = RandomHex(16);
-  return absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-4", h.substr(13, 3), "-8",
-                      h.substr(17, 3), "-", h.substr(20, 12));
-}
 
 class RectificationTest : public ::testing::Test {
  protected:
@@ -107,27 +103,11 @@ class RectificationTest : public ::testing::Test {
   std::string Token(const std::string& office_id, const std::string& office_path,
                     std::vector<std::string> roles, const std::string& person_id = "",
                     const std::string& unit_path = "") {
-    TokenClaims c;
-    c.set_sub(NewUuid());
-    c.set_kind(TokenClaims::USER);
-    c.set_office_id(office_id);
-    c.set_office_path(office_path);
-    for (auto& r : roles) c.add_roles(r);
-    c.set_person_id(person_id);
-    if (!unit_path.empty()) {
-      c.set_unit_id(NewUuid());
-      c.set_unit_path(unit_path);
-    }
-    auto token = signer_->Sign(c, absl::Now(), absl::Hours(1));
-    EXPECT_TRUE(token.ok());
-    return *token;
+    return testing::SignUserToken(*signer_, office_id, office_path, roles, person_id, unit_path);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    c->AddMetadata("authorization", "Bearer " + token);
-    return c;
+    return testing::CallContext(token);
   }
 
   FedBack Feedback(const std::string& office_id, const std::string& office_path,
@@ -156,17 +136,14 @@ class RectificationTest : public ::testing::Test {
   }
 
   void Xadd(const std::string& stream, const std::string& event_id, const std::string& type,
-            const std::string& aggregate, const std::string& payload) {
-    auto added = redis_->Command({"XADD", prefix_ + ":" + stream, "*", "event_id", event_id, "type",
-                                  type, "aggregate_id", aggregate, "payload", payload, "source",
-                                  stream, "occurred_at", "2025-06-01T00:00:00Z"});
-    ASSERT_TRUE(added.ok()) << added.status();
+            const std::string& aggregate, const google::protobuf::Message& payload) {
+    absl::Status added =
+        testing::PublishEvent(*redis_, prefix_, stream, type, aggregate, payload, event_id);
+    ASSERT_TRUE(added.ok()) << added;
   }
 
   void PublishFeedback(const FedBack& f, const std::string& event_id) {
-    std::string json;
-    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(f, &json).ok());
-    Xadd("issues", event_id, "issues.report.fed_back", f.report_id(), json);
+    Xadd("issues", event_id, "issues.report.fed_back", f.report_id(), f);
   }
 
   // Waits until the engagement's case holds `items` items (the consumer handles a stream in
@@ -386,9 +363,7 @@ TEST_F(RectificationTest, VisibilityByOfficeUnitAndRole) {
   e.set_target_unit_path("c1.d9");
   e.add_members()->set_person_id(member);
   e.set_version(1);
-  std::string json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &json).ok());
-  Xadd("planning", NewUuid(), kEngagementChangedEvent, e.id(), json);
+  Xadd("planning", NewUuid(), kEngagementChangedEvent, e.id(), e);
   v1::GetRectificationCaseRequest req;
   req.set_id(c.id());
   v1::RectificationCase seen;
