@@ -10,7 +10,7 @@ XUNCHA_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
   libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev
-  postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl nodejs npm
+  postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl
 )
 
 xuncha_log() { printf '[xuncha] %s\n' "$*" >&2; }
@@ -24,6 +24,11 @@ xuncha_install_deps() {
   for p in "${XUNCHA_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # Node.js (for the offline Kubernetes schema check) may come from another package build
+  # (e.g. a nodejs that bundles npm); only install Debian's when the commands are missing.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     xuncha_log "installing: ${missing[*]}"
     xuncha_as_root apt-get update -q

@@ -83,6 +83,12 @@ absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
     exec(absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", qschema));
     // In public, whatever the search_path: every service schema shares one type.
     exec("CREATE EXTENSION IF NOT EXISTS ltree SCHEMA public");
+    // Databases migrated by early builds created ltree in the first service's schema, where the
+    // other services cannot see it; ltree is relocatable, so move it (columns follow by OID).
+    exec(
+        "DO $$ BEGIN IF (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE "
+        "extname = 'ltree') <> 'public' THEN ALTER EXTENSION ltree SET SCHEMA public; END IF; "
+        "END $$");
     exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", qschema,
                       ".schema_migrations (component text NOT NULL, version int NOT NULL, name "
                       "text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL "
