@@ -1,12 +1,7 @@
 // End-to-end through the real gateway (in-process, on a free port) to the real xuncha-directory
 // binary on the harness's PostgreSQL and Redis.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -15,6 +10,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "http_client.h"
+#include "process.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
 #include "xuncha/config.h"
@@ -41,17 +37,6 @@ std::string Field(const std::string& json, const std::string& key) {
   return it == value.fields().end() ? "" : it->second.string_value();
 }
 
-bool CanConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // The directory service as a child process.
 class DirectoryProcess {
  public:
@@ -61,40 +46,18 @@ class DirectoryProcess {
 
   bool Start() {
     if (port_ == 0) port_ = xuncha::testing::FreePort();
-    std::vector<std::string> args = {XUNCHA_DIRECTORY_BINARY,
-                                     "--listen=127.0.0.1:" + std::to_string(port_),
-                                     "--db_url=" + db_url_,
-                                     "--redis=" + xuncha::testing::RedisAddress(),
-                                     "--token_private_key_file=" + key_dir_ + "/private.pem",
-                                     "--token_public_key_file=" + key_dir_ + "/public.pem",
-                                     std::string("--admin_password=") + kAdminPassword,
-                                     "--password_hash=fast"};
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 300; ++i) {
-      if (CanConnect(port_)) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    const std::string address = "127.0.0.1:" + std::to_string(port_);
+    return process_.Start(
+               {XUNCHA_DIRECTORY_BINARY, "--listen=" + address, "--db_url=" + db_url_,
+                "--redis=" + xuncha::testing::RedisAddress(),
+                "--token_private_key_file=" + key_dir_ + "/private.pem",
+                std::string("--admin_password=") + kAdminPassword, "--password_hash=fast"},
+               key_dir_ + "/directory.log") &&
+           xuncha::testing::WaitForServing(address, 30000);
   }
 
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  // SIGKILL: the tests use this to make the backend vanish, not to shut it down politely.
+  void Stop() { process_.Stop(SIGKILL); }
 
   int port() const { return port_; }
 
@@ -102,7 +65,7 @@ class DirectoryProcess {
   std::string db_url_;
   std::string key_dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  xuncha::testing::ChildProcess process_;
 };
 
 class GatewayEnv {
