@@ -1,6 +1,7 @@
 // xuncha-clues: problem clues, referral to receiving bodies, acknowledgement, disposal, backlog.
 #include "src/app.h"
 #include "src/grpc_service.h"
+#include "xuncha/engagements.h"
 #include "xuncha/service_main.h"
 #include "xuncha/status.h"
 
@@ -29,7 +30,11 @@ absl::Status Run(const xuncha::Config& config) {
   ASSIGN_OR_RETURN(ServerOptions options,
                    ServerOptionsFromConfig(config, "127.0.0.1:7106", *base.pool));
   GrpcServer server(options, {&service});
-  return ServeUntilSignal(server, base.relay.get(), {consumer.get()});
+  ASSIGN_OR_RETURN(absl::Duration scan_interval,
+                   config.GetDuration("reminder_scan_interval", absl::Minutes(10)));
+  PeriodicTask reminders("clue reminder scan", scan_interval,
+                         [&app] { return app.ScanReminders(TodayInChina()); });
+  return ServeUntilSignal(server, base.relay.get(), {consumer.get()}, {&reminders});
 }
 
 }  // namespace

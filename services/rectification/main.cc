@@ -3,7 +3,7 @@
 
 #include "src/app.h"
 #include "src/grpc_service.h"
-#include "src/reminder_scanner.h"
+#include "xuncha/engagements.h"
 #include "xuncha/service_main.h"
 #include "xuncha/status.h"
 
@@ -40,11 +40,9 @@ absl::Status Run(const xuncha::Config& config) {
   GrpcServer server(options, {&service});
   ASSIGN_OR_RETURN(absl::Duration scan_interval,
                    config.GetDuration("reminder_scan_interval", absl::Minutes(10)));
-  ReminderScanner reminders(app, scan_interval);
-  reminders.Start();
-  absl::Status served = ServeUntilSignal(server, base.relay.get(), {consumer.get()});
-  reminders.Stop();
-  return served;
+  PeriodicTask reminders("rectification reminder scan", scan_interval,
+                         [&app] { return app.ScanReminders(TodayInChina()); });
+  return ServeUntilSignal(server, base.relay.get(), {consumer.get()}, {&reminders});
 }
 
 }  // namespace

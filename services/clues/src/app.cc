@@ -7,12 +7,14 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "xuncha/audit.h"
+#include "xuncha/calendar.h"
 #include "xuncha/change.h"
 #include "xuncha/engagements.h"
 #include "xuncha/idempotency.h"
 #include "xuncha/issues/v1/issues.pb.h"
 #include "xuncha/log.h"
 #include "xuncha/paging.h"
+#include "xuncha/periodic.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 
@@ -458,6 +460,36 @@ absl::StatusOr<v1::ReferralRules> CluesApp::SetReferralRules(const RequestContex
 
 // ---------------------------------------------------------------------------------------------
 // Events
+
+absl::StatusOr<int> CluesApp::ScanReminders(absl::CivilDay today) {
+  RequestContext system;
+  system.request_id = absl::StrCat("clue-reminder-scan-", FormatDate(today));
+  ASSIGN_OR_RETURN(int sent, pool_.TransactWith<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
+    if (!TryScanLock(tx, "clue_reminders")) return 0;
+    ASSIGN_OR_RETURN(std::vector<Clue> clues, Repository::UndisposedReferredClues(tx, 1000));
+    int count = 0;
+    for (const Clue& clue : clues) {
+      const Clue::DeadlineStatus status = DeadlineStatusOf(clue, today);
+      const char* kind = status == Clue::OVERDUE    ? "overdue"
+                         : status == Clue::DUE_SOON ? "due_soon"
+                                                    : nullptr;
+      if (kind == nullptr || !Repository::ClaimReminder(tx, clue.id(), kind)) continue;
+      // Who and when only: a reminder travels to case systems and must not carry the clue.
+      v1::ClueStateChanged payload;
+      payload.set_clue_id(clue.id());
+      payload.set_engagement_id(clue.engagement_id());
+      payload.set_office_id(clue.office_id());
+      payload.set_state(clue.state());
+      RETURN_IF_ERROR(RecordChange(tx, system, absl::StrCat("clue.reminder_", kind),
+                                   absl::StrCat("clues/", clue.id()),
+                                   absl::StrCat("clues.clue.", kind), payload));
+      ++count;
+    }
+    return count;
+  }));
+  if (sent > 0 && relay_ != nullptr) relay_->Wake();
+  return sent;
+}
 
 absl::Status CluesApp::HandleEvent(pqxx::work& tx, const ConsumedEvent& event) {
   if (event.type == kEngagementChangedEvent) return HandleEngagementEvent(tx, event);

@@ -48,6 +48,10 @@ class CluesApp {
   // keep the replica; clue suggestions register a DRAFT clue, once per issue.
   absl::Status HandleEvent(pqxx::work& tx, const ConsumedEvent& event);
 
+  // Scheduled: `clues.clue.due_soon` / `clues.clue.overdue` once per clue each, for referred
+  // clues whose feedback deadline is near or past (one replica scans at a time).
+  absl::StatusOr<int> ScanReminders(absl::CivilDay today);
+
  private:
   // A clue with what the caller is to it, loaded in the caller's transaction.
   struct Loaded {

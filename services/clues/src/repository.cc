@@ -132,6 +132,24 @@ absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::work& tx,
       org_path));
 }
 
+absl::StatusOr<std::vector<Clue>> Repository::UndisposedReferredClues(pqxx::work& tx, int limit) {
+  return ParseClues(tx.exec_params(
+      "SELECT body FROM clues WHERE state IN ('REFERRED', 'ACKNOWLEDGED') "
+      // An overdue reminder is the last one a clue gets: leave those out of the scan.
+      "AND NOT EXISTS (SELECT 1 FROM clue_reminders r WHERE r.clue_id = clues.id "
+      "AND r.kind = 'overdue') ORDER BY created_at, id LIMIT $1",
+      limit));
+}
+
+bool Repository::ClaimReminder(pqxx::work& tx, const std::string& clue_id,
+                               const std::string& kind) {
+  return !tx.exec_params(
+                "INSERT INTO clue_reminders (clue_id, kind) VALUES ($1::uuid, $2) "
+                "ON CONFLICT DO NOTHING RETURNING clue_id",
+                clue_id, kind)
+              .empty();
+}
+
 std::vector<AccessLogRow> Repository::ClueReads(pqxx::work& tx, const std::string& resource,
                                                 int64_t after_seq, int limit) {
   std::vector<AccessLogRow> out;

@@ -55,6 +55,10 @@ class Repository {
                                                           const std::string& org_path);
 
   // "clue.read" audit rows of a clue, oldest first, after `after_seq`.
+  // Referred clues not yet disposed (the ones a feedback deadline applies to), oldest first.
+  static absl::StatusOr<std::vector<Clue>> UndisposedReferredClues(pqxx::work& tx, int limit);
+  // Records a reminder; false when this clue already had one of this kind.
+  static bool ClaimReminder(pqxx::work& tx, const std::string& clue_id, const std::string& kind);
   static std::vector<AccessLogRow> ClueReads(pqxx::work& tx, const std::string& resource,
                                              int64_t after_seq, int limit);
 

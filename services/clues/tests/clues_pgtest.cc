@@ -57,21 +57,29 @@ class CluesTest : public ::testing::Test {
     ASSERT_TRUE(signer.ok());
     signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
     stream_prefix_ = testing::UniqueName("test:");
-    address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
-    ASSERT_TRUE(process_.Start(
-        {XUNCHA_CLUES_BIN, "--listen=" + address_, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + dir_ + "/public.pem",
-         "--event_stream_prefix=" + stream_prefix_},
-        dir_ + "/clues.log"));
-    ASSERT_TRUE(testing::WaitForServing(address_, 20000)) << testing::ReadFile(dir_ + "/clues.log");
-    stub_ = v1::CluesService::NewStub(
-        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+    StartService({});
     redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(testing::RedisAddress()));
     PgPoolOptions o;
     o.url = db_.url();
     o.schema = "clues";
     pool_ = std::make_unique<PgPool>(o);
     MakeWorld();
+  }
+
+  // The service as a child process; `extra` flags come after the defaults.
+  void StartService(const std::vector<std::string>& extra) {
+    address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
+    std::vector<std::string> args = {XUNCHA_CLUES_BIN,
+                                     "--listen=" + address_,
+                                     "--db_url=" + db_.url(),
+                                     "--redis=" + testing::RedisAddress(),
+                                     "--token_public_key_file=" + dir_ + "/public.pem",
+                                     "--event_stream_prefix=" + stream_prefix_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(process_.Start(args, dir_ + "/clues.log"));
+    ASSERT_TRUE(testing::WaitForServing(address_, 20000)) << testing::ReadFile(dir_ + "/clues.log");
+    stub_ = v1::CluesService::NewStub(
+        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -388,6 +396,41 @@ TEST_F(CluesTest, CountyCityManagedClueGoesToCityCommissionAndCountyKeepsReceipt
   EXPECT_EQ(payload.referral_date(), "2024-05-06");
   EXPECT_FALSE(absl::StrContains(events[0].payload, "张某某"));
   EXPECT_FALSE(absl::StrContains(events[0].payload, "礼金"));
+}
+
+TEST_F(CluesTest, OverdueReferralsAreRemindedOnceWhateverTheScansAndReplicas) {
+  const Clue clue = Create(member_, NewClue(Clue::CITY_MANAGED));
+  ASSERT_TRUE(Approve(county_leader_, clue.id()).ok());
+  Clue referred;
+  ASSERT_TRUE(Refer(county_leader_, clue.id(), &referred).ok());  // referred 2024: overdue now
+  const Clue disposed_clue = Create(member_, NewClue(Clue::COUNTY_MANAGED));
+  // Two replicas scanning every 100 ms.
+  stub_.reset();
+  process_.Stop(SIGTERM);
+  StartService({"--reminder_scan_interval=100ms"});
+  testing::ChildProcess second;
+  ASSERT_TRUE(
+      second.Start({XUNCHA_CLUES_BIN, absl::StrCat("--listen=127.0.0.1:", testing::FreePort()),
+                    "--db_url=" + db_.url(), "--redis=" + testing::RedisAddress(),
+                    "--token_public_key_file=" + dir_ + "/public.pem",
+                    "--event_stream_prefix=" + stream_prefix_, "--reminder_scan_interval=100ms"},
+                   dir_ + "/clues2.log"));
+  std::vector<StreamEvent> overdue;
+  for (int i = 0; i < 100 && overdue.empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    overdue = PublishedEvents("clues.clue.overdue");
+  }
+  absl::SleepFor(absl::Seconds(1));  // ten more scans on each replica
+  second.Stop(SIGTERM);
+  overdue = PublishedEvents("clues.clue.overdue");
+  ASSERT_EQ(overdue.size(), 1u);
+  v1::ClueStateChanged payload;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(overdue[0].payload, &payload).ok());
+  EXPECT_EQ(payload.clue_id(), clue.id());
+  EXPECT_FALSE(absl::StrContains(overdue[0].payload, "张某某"));  // no details in reminders
+  // A clue never referred has no deadline and gets no reminder.
+  EXPECT_TRUE(PublishedEvents("clues.clue.due_soon").empty());
+  EXPECT_NE(disposed_clue.id(), payload.clue_id());
 }
 
 TEST_F(CluesTest, EveryReadIsInTheAccessLogWithTheReader) {

@@ -83,15 +83,18 @@ std::unique_ptr<EventConsumer> MakeConsumer(const Config& config, ServiceBase& b
 }
 
 absl::Status ServeUntilSignal(GrpcServer& server, OutboxRelay* relay,
-                              const std::vector<EventConsumer*>& consumers) {
+                              const std::vector<EventConsumer*>& consumers,
+                              const std::vector<PeriodicTask*>& tasks) {
   RETURN_IF_ERROR(server.Start());
   if (relay != nullptr) relay->Start();
   for (EventConsumer* c : consumers) {
     if (c != nullptr) c->Start();
   }
+  for (PeriodicTask* t : tasks) t->Start();
   const int sig = WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", absl::StrCat(sig)}});
   server.Shutdown();
+  for (PeriodicTask* t : tasks) t->Stop();
   for (EventConsumer* c : consumers) {
     if (c != nullptr) c->Stop();
   }

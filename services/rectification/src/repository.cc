@@ -5,6 +5,7 @@
 #include "xuncha/calendar.h"
 #include "xuncha/change.h"
 #include "xuncha/paging.h"
+#include "xuncha/periodic.h"
 
 namespace xuncha::rectification {
 namespace {
@@ -480,10 +481,7 @@ void Repository::UpsertRules(pqxx::work& tx, const std::string& office_id,
       office_id, rules.report_due_working_days, rules.period_months, rules.min_supervision_visits);
 }
 
-bool Repository::TryLockReminderScan(pqxx::work& tx) {
-  return tx.exec1("SELECT pg_try_advisory_xact_lock(hashtext('rectification.reminder_scan'))")[0]
-      .as<bool>();
-}
+bool Repository::TryLockReminderScan(pqxx::work& tx) { return TryScanLock(tx, "reminder_scan"); }
 
 std::vector<Item> Repository::OverdueWithoutReminder(pqxx::work& tx, absl::CivilDay today,
                                                      int limit) {

@@ -13,6 +13,7 @@
 #include "xuncha/config.h"
 #include "xuncha/embedded.h"
 #include "xuncha/outbox.h"
+#include "xuncha/periodic.h"
 #include "xuncha/pg.h"
 #include "xuncha/redis.h"
 #include "xuncha/server.h"
@@ -51,7 +52,8 @@ std::unique_ptr<EventConsumer> MakeConsumer(const Config& config, ServiceBase& b
 // Starts the server, the relay and the consumers, waits for SIGTERM/SIGINT, then stops them in
 // order: stop accepting and drain calls, then consumers, then the relay.
 absl::Status ServeUntilSignal(GrpcServer& server, OutboxRelay* relay,
-                              const std::vector<EventConsumer*>& consumers);
+                              const std::vector<EventConsumer*>& consumers,
+                              const std::vector<PeriodicTask*>& tasks = {});
 
 // main(): blocks shutdown signals, names the service in logs, parses settings, runs `run`, and
 // turns its error into a log line and exit code 1.

@@ -1,0 +1,43 @@
+// Scheduled scans (reminders, clean-ups): a thread per task running it every interval, and a
+// transaction-scoped advisory lock so that with several replicas one scan runs at a time.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "xuncha/pg.h"
+
+namespace xuncha {
+
+class PeriodicTask {
+ public:
+  // `run` returns how much it did (logged when > 0); errors are logged and retried next time.
+  PeriodicTask(std::string name, absl::Duration interval, std::function<absl::StatusOr<int>()> run);
+  ~PeriodicTask();
+  PeriodicTask(const PeriodicTask&) = delete;
+  PeriodicTask& operator=(const PeriodicTask&) = delete;
+
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+  std::string name_;
+  absl::Duration interval_;
+  std::function<absl::StatusOr<int>()> run_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+// True when this transaction holds the scan lock `name` (per schema); false when another replica
+// is scanning now — then skip this round.
+bool TryScanLock(pqxx::work& tx, absl::string_view name);
+
+}  // namespace xuncha

@@ -1,0 +1,53 @@
+#include "xuncha/periodic.h"
+
+#include "absl/strings/str_cat.h"
+#include "xuncha/log.h"
+
+namespace xuncha {
+
+PeriodicTask::PeriodicTask(std::string name, absl::Duration interval,
+                           std::function<absl::StatusOr<int>()> run)
+    : name_(std::move(name)), interval_(interval), run_(std::move(run)) {}
+
+PeriodicTask::~PeriodicTask() { Stop(); }
+
+void PeriodicTask::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void PeriodicTask::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeriodicTask::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    absl::StatusOr<int> done = run_();
+    if (!done.ok()) {
+      // Each run is its own transaction: nothing was half-done; the next run tries again.
+      log::Warning(absl::StrCat(name_, " failed"), {{"error", done.status().message()}});
+    } else if (*done > 0) {
+      log::Info(name_, {{"count", absl::StrCat(*done)}});
+    }
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
+  }
+}
+
+bool TryScanLock(pqxx::work& tx, absl::string_view name) {
+  return tx
+      .exec_params1("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.' || $1))",
+                    std::string(name))[0]
+      .as<bool>();
+}
+
+}  // namespace xuncha
