@@ -16,6 +16,7 @@
 #include "xuncha/common/v1/file.pb.h"
 #include "xuncha/log.h"
 #include "xuncha/status.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::gateway {
 namespace {
@@ -165,6 +166,11 @@ absl::Status SetFieldFromText(Message& message, absl::string_view field_path,
           return BadValue(field, value, "base64");
         }
         v = std::move(decoded);
+      } else if (Utf8Length(v) < 0) {
+        // Percent-decoding can yield any bytes; a proto3 string must be UTF-8, and a backend
+        // would refuse the whole message with an unexplained INTERNAL (found by fuzz_replay).
+        return absl::InvalidArgumentError(
+            absl::StrCat(field->json_name(), ": must be valid UTF-8"));
       }
       repeated ? reflection->AddString(holder, field, std::move(v))
                : reflection->SetString(holder, field, std::move(v));

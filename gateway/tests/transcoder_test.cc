@@ -33,6 +33,19 @@ class TranscoderTest : public ::testing::Test {
   RouteTable table_;
 };
 
+TEST_F(TranscoderTest, PercentEncodedBytesMustBeUtf8) {
+  // %FF decodes to a byte that is not UTF-8: refused with the field named, never forwarded.
+  auto bad = Build<dir::GetOrgUnitRequest>("GET", "/api/v1/orgs/%FF%FE", "", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "id: must be valid UTF-8");
+  auto query = Build<dir::ListOrgUnitsRequest>("GET", "/api/v1/orgs", "parent=%C0", "");
+  EXPECT_EQ(query.status().code(), absl::StatusCode::kInvalidArgument);
+  auto han = Build<dir::GetOrgUnitRequest>("GET", "/api/v1/orgs/%E5%B7%A1", "", "");
+  ASSERT_TRUE(han.ok()) << han.status();
+  EXPECT_EQ(han->id(), "巡");
+}
+
 TEST_F(TranscoderTest, NamedBodyField) {
   auto request = Build<dir::CreateOrgUnitRequest>(
       "POST", "/api/v1/orgs", "", R"({"name":"某市委","kind":"CITY_COMMITTEE","parent":"u1"})");
