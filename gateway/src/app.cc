@@ -114,11 +114,6 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
     ASSIGN_OR_RETURN(auto files, StaticFiles::Open(config.Get("static_dir")));
     parts->static_files.emplace(std::move(files));
   }
-  if (config.Has("tls_cert_file") || config.Has("tls_key_file")) {
-    return absl::UnimplementedError(
-        "TLS is not implemented in the gateway yet; terminate TLS in front of it");
-  }
-
   GatewayOptions gateway_options;
   ASSIGN_OR_RETURN(gateway_options.default_deadline,
                    config.GetDuration("default_deadline", absl::Seconds(15)));
@@ -138,6 +133,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
 
   HttpServerOptions server_options;
   server_options.listen = config.Get("http_listen", "0.0.0.0:8080");
+  server_options.tls_cert_file = config.Get("tls_cert_file");
+  server_options.tls_key_file = config.Get("tls_key_file");
   ASSIGN_OR_RETURN(server_options.io_threads, config.GetInt("io_threads", 2));
   ASSIGN_OR_RETURN(int max_body, config.GetInt("max_body_bytes", 4 << 20));
   ASSIGN_OR_RETURN(int max_header, config.GetInt("max_header_bytes", 16 << 10));

@@ -9,10 +9,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 #include "metrics.h"
 #include "transcoder.h"
 #include "xuncha/log.h"
@@ -40,6 +42,7 @@ struct HttpServer::Impl {
   std::atomic<int> connections{0};
   int port = 0;
   net::io_context ioc;
+  std::optional<net::ssl::context> tls;  // set when serving HTTPS
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_retry;
   std::vector<std::thread> threads;
@@ -55,12 +58,21 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection. The same code serves HTTP and HTTPS; only the stream type differs.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   Session(tcp::socket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), read_timer_(stream_.get_executor()), server_(server) {
+      : stream_(MakeStream(std::move(socket), server)),
+        read_timer_(stream_.get_executor()),
+        server_(server) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = Lowest().socket().remote_endpoint(ec);
     if (!ec) client_address_ = endpoint.address().to_string();
     if (server_->metrics != nullptr) server_->metrics->ConnectionOpened();
   }
@@ -71,11 +83,36 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+    if constexpr (kTls) {
+      // The handshake gets the same bound as a request: a client that stalls in it is dropped.
+      Lowest().expires_after(ToChrono(server_->options.request_timeout));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->Lowest().expires_never();
+                                if (ec) return self->Close();
+                                self->ReadRequest();
+                              });
+    } else {
+      net::dispatch(stream_.get_executor(),
+                    beast::bind_front_handler(&Session::ReadRequest, this->shared_from_this()));
+    }
   }
 
  private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<Session<Stream>>::weak_from_this;
+
+  static Stream MakeStream(tcp::socket socket, HttpServer::Impl* server) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server->tls);
+    } else {
+      (void)server;
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void ReadRequest() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
@@ -89,7 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto self = weak.lock()) {
         self->timed_out_ = true;
         beast::error_code ignored;
-        self->stream_.socket().cancel(ignored);
+        self->Lowest().socket().cancel(ignored);
       }
     });
     http::async_read_header(stream_, buffer_, *parser_,
@@ -206,10 +243,10 @@ class Session : public std::enable_shared_from_this<Session> {
       out->content_length(length);
     }
     bool close = !out->keep_alive();
-    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    Lowest().expires_after(ToChrono(server_->options.write_timeout));
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out, close](beast::error_code ec, std::size_t) {
-                        self->stream_.expires_never();
+                        self->Lowest().expires_never();
                         if (ec || close) return self->Close();
                         self->ReadRequest();
                       });
@@ -217,12 +254,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     read_timer_.cancel();
+    if constexpr (kTls) {
+      // close_notify, bounded: a peer that never answers it must not keep the session alive.
+      if (!closing_) {
+        closing_ = true;
+        Lowest().expires_after(std::chrono::seconds(5));
+        stream_.async_shutdown(
+            [self = shared_from_this()](beast::error_code) { self->Lowest().close(); });
+        return;
+      }
+    }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  bool closing_ = false;
   net::steady_timer read_timer_;
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
@@ -254,7 +302,11 @@ void HttpServer::Impl::Accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<Session>(std::move(socket), this)->Start();
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(std::move(socket), this)->Start();
+      } else {
+        std::make_shared<Session<PlainStream>>(std::move(socket), this)->Start();
+      }
     }
     Accept();
   });
@@ -268,6 +320,27 @@ HttpServer::~HttpServer() { Stop(); }
 int HttpServer::port() const { return impl_->port; }
 
 absl::Status HttpServer::Start() {
+  const HttpServerOptions& o = impl_->options;
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls_cert_file and tls_key_file: set both or neither");
+  }
+  if (!o.tls_cert_file.empty()) {
+    auto& tls = impl_->tls.emplace(net::ssl::context::tls_server);
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                    net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls.use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tls_cert_file: cannot load ", o.tls_cert_file, ": ", ec.message()));
+    }
+    tls.use_private_key_file(o.tls_key_file, net::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tls_key_file: cannot load ", o.tls_key_file, ": ", ec.message()));
+    }
+  }
   const std::string& listen = impl_->options.listen;
   std::size_t colon = listen.rfind(':');
   int port = 0;

@@ -29,6 +29,9 @@ struct HttpServerOptions {
   absl::Duration request_timeout = absl::Seconds(30);
   absl::Duration write_timeout = absl::Seconds(30);
   int max_connections = 10000;
+  // HTTPS when both are set (PEM files; the chain may follow the certificate). TLS 1.2 or later.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {

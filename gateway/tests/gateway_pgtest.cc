@@ -322,6 +322,51 @@ TEST_F(GatewayPgTest, UnconfiguredBackendIs503) {
 }
 
 // Last: it stops the directory (and starts it again for any test that runs after it).
+// Runs a command and returns what it printed on stdout.
+std::string Capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  return out;
+}
+
+TEST_F(GatewayPgTest, ServesHttpsWhenGivenACertificate) {
+  // A self-signed certificate for 127.0.0.1, made for this test.
+  const std::string dir = xuncha::testing::MakeTempDir();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                         "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                         dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  auto tls = env_->StartGateway(
+      {{"tls_cert_file", dir + "/cert.pem"}, {"tls_key_file", dir + "/key.pem"}});
+  ASSERT_NE(tls, nullptr);
+  const std::string base = "https://127.0.0.1:" + std::to_string(tls->port());
+  // curl verifies the certificate against the test's CA file.
+  EXPECT_EQ(Capture("curl -s --cacert " + dir + "/cert.pem " + base + "/healthz"),
+            R"({"status":"ok"})");
+  const std::string token =
+      Capture("curl -s --cacert " + dir +
+              "/cert.pem -H 'Content-Type: application/json' -d "
+              "'{\"username\":\"admin\",\"password\":\"" +
+              std::string(kAdminPassword) + "\"}' " + base + "/api/v1/auth/token");
+  EXPECT_NE(Field(token, "accessToken"), "") << token;
+  // Plain HTTP on the TLS port gets no HTTP answer.
+  EXPECT_EQ(Request(tls->port(), "GET", "/healthz").status, 0);
+  // A missing key file is a clear start-up error, not a silent plain-HTTP server.
+  auto bad = GatewayApp::Create(xuncha::Config::FromMap({{"http_listen", "127.0.0.1:0"},
+                                                         {"tls_cert_file", dir + "/cert.pem"},
+                                                         {"tls_key_file", dir + "/missing.pem"}}));
+  if (bad.ok()) {
+    absl::Status started = (*bad)->Start();
+    EXPECT_EQ(started.code(), absl::StatusCode::kInvalidArgument) << started;
+  }
+}
+
 TEST_F(GatewayPgTest, StoppedBackendIs503NotAHang) {
   env_->directory().Stop();
   auto start = std::chrono::steady_clock::now();
