@@ -81,9 +81,7 @@ absl::Status CluesApp::WriteOnce(const RequestContext& rc, absl::string_view met
                                  const google::protobuf::Message& request,
                                  google::protobuf::Message& response,
                                  const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
 absl::StatusOr<CluesApp::Loaded> CluesApp::Load(pqxx::work& tx, const RequestContext& rc,

@@ -37,18 +37,14 @@ DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay,
     : pool_(pool), redis_(redis), relay_(relay), signer_(std::move(signer)), settings_(settings) {}
 
 absl::Status DirectoryApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(pool_.Transact(body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChange(pool_, relay_, body);
 }
 
 absl::Status DirectoryApp::WriteOnce(const RequestContext& rc, absl::string_view method,
                                      const google::protobuf::Message& request,
                                      google::protobuf::Message& response,
                                      const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
 // ---------------------------------------------------------------------------------------------

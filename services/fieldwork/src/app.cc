@@ -83,18 +83,14 @@ FieldworkApp::FieldworkApp(PgPool& pool, OutboxRelay* relay, FieldworkSettings s
 }
 
 absl::Status FieldworkApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(pool_.Transact(body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChange(pool_, relay_, body);
 }
 
 absl::Status FieldworkApp::WriteOnce(const RequestContext& rc, absl::string_view method,
                                      const google::protobuf::Message& request,
                                      google::protobuf::Message& response,
                                      const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
 absl::StatusOr<EngagementAccess> FieldworkApp::Access(pqxx::work& tx, const RequestContext& rc,

@@ -35,9 +35,7 @@ std::string Field(absl::string_view name, int index) { return absl::StrCat(name,
 IssuesApp::IssuesApp(PgPool& pool, OutboxRelay* relay) : pool_(pool), relay_(relay) {}
 
 absl::Status IssuesApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(pool_.Transact(body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChange(pool_, relay_, body);
 }
 
 // ---------------------------------------------------------------------------------------------

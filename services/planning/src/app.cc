@@ -86,9 +86,7 @@ absl::Status PlanningApp::WriteOnce(const RequestContext& rc, absl::string_view 
                                     const google::protobuf::Message& request,
                                     google::protobuf::Message& response,
                                     const std::function<absl::Status(pqxx::work&)>& body) {
-  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, body));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
 absl::Status PlanningApp::PublishEngagements(pqxx::work& tx, const std::string& round_id,

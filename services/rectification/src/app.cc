@@ -53,9 +53,7 @@ absl::Status RectificationApp::Write(const RequestContext& rc, absl::string_view
                                      const google::protobuf::Message& request,
                                      google::protobuf::Message& response,
                                      const std::function<absl::Status(pqxx::work&)>& change) {
-  RETURN_IF_ERROR(IdempotentTransact(pool_, rc, method, request, response, change));
-  if (relay_ != nullptr) relay_->Wake();
-  return absl::OkStatus();
+  return CommitChangeOnce(pool_, relay_, rc, method, request, response, change);
 }
 
 CaseAccess RectificationApp::Access(pqxx::work& tx, const RequestContext& rc,
