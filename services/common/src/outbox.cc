@@ -173,16 +173,36 @@ absl::StatusOr<int> EventConsumer::HandleEntries(const std::string& stream,
     if (event.event_id.empty()) event.event_id = absl::StrCat(stream, "/", event.entry_id);
     absl::Status status = Process(event);
     if (!status.ok()) {
-      // Left pending: it is claimed again after claim_idle and retried.
-      log::Warning(
-          "event handler failed",
-          {{"event_id", event.event_id}, {"type", event.type}, {"error", status.message()}});
-      continue;
+      auto dead = RecordFailure(event, status);
+      if (!dead.ok() || !*dead) {
+        // Left pending: it is claimed again after claim_idle and retried.
+        log::Warning(
+            "event handler failed",
+            {{"event_id", event.event_id}, {"type", event.type}, {"error", status.message()}});
+        continue;
+      }
+      log::Error("event dead-lettered after repeated failures",
+                 {{"event_id", event.event_id}, {"type", event.type}, {"error", status.message()}});
     }
     RETURN_IF_ERROR(redis_.Command({"XACK", stream, options_.group, event.entry_id}).status());
     ++handled;
   }
   return handled;
+}
+
+absl::StatusOr<bool> EventConsumer::RecordFailure(const ConsumedEvent& event,
+                                                  const absl::Status& error) {
+  return pool_.TransactWith<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    pqxx::row r = tx.exec_params1(
+        "INSERT INTO event_failures (consumer_group, event_id, stream, event_type, payload, "
+        "failures, last_error, dead) VALUES ($1, $2, $3, $4, $5, 1, $6, 1 >= $7) "
+        "ON CONFLICT (consumer_group, event_id) DO UPDATE SET failures = "
+        "event_failures.failures + 1, last_error = EXCLUDED.last_error, dead = "
+        "event_failures.failures + 1 >= $7, updated_at = now() RETURNING dead",
+        options_.group, event.event_id, event.stream, event.type, event.payload_json,
+        std::string(error.message()), options_.max_failures);
+    return r[0].as<bool>();
+  });
 }
 
 absl::StatusOr<int> EventConsumer::PollOnce() {

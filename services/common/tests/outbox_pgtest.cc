@@ -113,6 +113,41 @@ TEST_F(OutboxPgTest, EntriesLeftByADeadConsumerAreClaimed) {
   EXPECT_EQ(Effects(), 2);
 }
 
+TEST_F(OutboxPgTest, APoisonedEventIsDeadLetteredAndTheRestFlow) {
+  Write(1);
+  const std::string poisoned = Write(2);
+  Write(3);
+  OutboxRelay relay(*pool_, *redis_, Relay());
+  ASSERT_EQ(*relay.PublishBatch(), 3);
+  ConsumerOptions o;
+  o.streams = {stream_};
+  o.group = "effects";
+  o.consumer = "c1";
+  o.block = absl::Milliseconds(50);
+  o.claim_idle = absl::ZeroDuration();  // retry at once, so the test needs no waiting
+  o.max_failures = 3;
+  EventConsumer consumer(*pool_, *redis_, o, [&](pqxx::work& tx, const ConsumedEvent& e) {
+    if (e.event_id == poisoned) return absl::InvalidArgumentError("payload: cannot be applied");
+    tx.exec_params("INSERT INTO effects (event_id, n) VALUES ($1, 1)", e.event_id);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(consumer.EnsureGroups().ok());
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(consumer.PollOnce().ok());
+  EXPECT_EQ(Effects(), 2);
+  auto row = pool_->TransactWith<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+    pqxx::row r = tx.exec_params1(
+        "SELECT failures || ':' || dead || ':' || last_error FROM event_failures "
+        "WHERE event_id = $1",
+        poisoned);
+    return r[0].as<std::string>();
+  });
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(*row, "3:true:payload: cannot be applied");
+  // Dead-lettered means acknowledged: nothing is left pending to loop on.
+  auto pending = redis_->Command({"XPENDING", stream_, "effects"});
+  EXPECT_EQ(pending->element(0).integer(), 0);
+}
+
 TEST_F(OutboxPgTest, RowsWaitWhileRedisIsDown) {
   Write(1);
   RedisOptions down;

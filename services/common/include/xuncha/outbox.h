@@ -85,6 +85,9 @@ struct ConsumerOptions {
   absl::Duration block = absl::Milliseconds(500);
   // Entries pending longer than this on a dead consumer are claimed by this one.
   absl::Duration claim_idle = absl::Seconds(30);
+  // After this many failed attempts an event is dead-lettered (event_failures, dead = true) and
+  // acknowledged.
+  int max_failures = 5;
 };
 
 // Handler runs inside the transaction that also records the event id as processed.
@@ -107,6 +110,8 @@ class EventConsumer {
 
  private:
   absl::StatusOr<int> HandleEntries(const std::string& stream, const RedisReply& entries);
+  // Counts a failed attempt; true when the event has now failed max_failures times.
+  absl::StatusOr<bool> RecordFailure(const ConsumedEvent& event, const absl::Status& error);
   PgPool& pool_;
   RedisClient& redis_;
   ConsumerOptions options_;
