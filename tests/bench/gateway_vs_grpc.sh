@@ -70,7 +70,7 @@ curl -sf "http://127.0.0.1:$gw_port/api/v1/orgs/$org" -H "Authorization: Bearer 
 echo "GetOrgUnit, $connections concurrent, ${duration}s each"
 grpc_line=$("$grpc_bench" 127.0.0.1:$dir_port "$token" "$org" "$connections" "$duration")
 grpc_rps=$(sed -n 's/.*grpc_rps=\([0-9.]*\).*/\1/p' <<<"$grpc_line")
-wrk_out=$(wrk -t"${WRK_THREADS:-2}" -c"$connections" -d"${duration}s" \
+wrk_out=$(wrk --latency -t"${WRK_THREADS:-2}" -c"$connections" -d"${duration}s" \
   -H "Authorization: Bearer $token" "http://127.0.0.1:$gw_port/api/v1/orgs/$org")
 # Successful calls only on both sides: an overloaded backend refusing calls (429/503) must not
 # count as throughput.
@@ -78,5 +78,7 @@ total=$(awk '/requests in/ {print $1}' <<<"$wrk_out")
 non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$wrk_out")
 http_rps=$(python3 -c "print(f'{($total - ${non2xx:-0}) / $duration:.1f}')")
 echo "direct gRPC:   $grpc_line"
-echo "via gateway:   http_requests=$total http_errors=${non2xx:-0} http_rps=$http_rps"
+p50=$(awk '$1 == "50%" {print $2}' <<<"$wrk_out")
+p99=$(awk '$1 == "99%" {print $2}' <<<"$wrk_out")
+echo "via gateway:   http_requests=$total http_errors=${non2xx:-0} http_rps=$http_rps p50=$p50 p99=$p99"
 python3 -c "print(f'ratio gateway/grpc = {float($http_rps)/float($grpc_rps):.2f}')"
