@@ -205,13 +205,17 @@ TEST(FaultTest, KillDirectoryDuringWritesLosesNothingAndDuplicatesNothing) {
   ASSERT_FALSE(office.empty());
 
   WriteLoad load;
+  const int per_writer = 100 * Scale();
   std::thread killer([&] {
-    absl::SleepFor(absl::Milliseconds(400));
+    // Kill once a quarter of the writes have been sent: mid-load whatever the machine's speed.
+    for (int i = 0; i < 3000 && load.attempted.load() < per_writer; ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
     p.KillDirectory();  // kill -9 in the middle of the load
     absl::SleepFor(absl::Milliseconds(500));
     EXPECT_TRUE(p.StartDirectory());
   });
-  load.Run(p, token, office, 4, 40 * Scale());
+  load.Run(p, token, office, 4, per_writer);
   killer.join();
   const size_t first_acked = load.acked.size();
   const int retried = load.RetryUnacked(p, token);

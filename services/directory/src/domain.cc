@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <semaphore>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -195,6 +196,20 @@ absl::StatusOr<HashStrength> ParseHashStrength(absl::string_view name) {
       absl::StrCat("password_hash: '", name, "' must be interactive, moderate or fast"));
 }
 
+namespace {
+
+// Each argon2id run takes tens of MiB (64 MiB at the interactive limits) and a core for ~0.2 s;
+// with 128 handler threads a login burst could exhaust memory. At most this many run at once,
+// the rest wait their turn.
+std::counting_semaphore<4> g_password_hash_slots(4);
+
+struct HashSlot {
+  HashSlot() { g_password_hash_slots.acquire(); }
+  ~HashSlot() { g_password_hash_slots.release(); }
+};
+
+}  // namespace
+
 absl::StatusOr<std::string> HashPassword(absl::string_view password, HashStrength strength) {
   static const bool sodium_ready = sodium_init() >= 0;
   if (!sodium_ready) return absl::InternalError("libsodium failed to initialise");
@@ -208,6 +223,7 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password, HashStrengt
     mem = crypto_pwhash_MEMLIMIT_MIN;
   }
   char out[crypto_pwhash_STRBYTES];
+  HashSlot slot;
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return absl::ResourceExhaustedError("password hashing ran out of memory");
@@ -217,6 +233,7 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password, HashStrengt
 
 bool VerifyPassword(absl::string_view stored_hash, absl::string_view password) {
   std::string hash(stored_hash);  // libsodium wants a NUL-terminated string
+  HashSlot slot;
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
