@@ -10,7 +10,7 @@ XUNCHA_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
   libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev
-  postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl
+  postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl unzip
 )
 
 xuncha_log() { printf '[xuncha] %s\n' "$*" >&2; }
