@@ -56,4 +56,28 @@ absl::Status PublishEvent(RedisClient& redis, const std::string& stream_prefix,
       .status();
 }
 
+EngagementSnapshot TestEngagement(const std::string& office_id, const std::string& office_path,
+                                  const std::string& target_path, const std::string& target_name,
+                                  const std::string& round_id,
+                                  const std::vector<std::pair<std::string, int>>& members) {
+  EngagementSnapshot e;
+  e.set_id(NewUuid());
+  e.set_round_id(round_id);
+  e.set_round_kind("REGULAR");
+  e.set_round_state("IN_FIELD");
+  e.set_office_id(office_id);
+  e.set_office_path(office_path);
+  e.set_group_id(NewUuid());
+  e.set_target_unit_id(NewUuid());
+  e.set_target_unit_path(target_path);
+  e.set_target_unit_name(target_name);
+  for (const auto& [person, role] : members) {
+    auto* m = e.add_members();
+    m->set_person_id(person);
+    m->set_role(static_cast<EngagementSnapshot::Member::Role>(role));
+  }
+  e.set_version(1);
+  return e;
+}
+
 }  // namespace xuncha::testing

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "xuncha/auth.h"
+#include "xuncha/engagements.h"
 #include "xuncha/redis.h"
 
 namespace xuncha::testing {
@@ -33,5 +34,12 @@ absl::Status PublishEvent(RedisClient& redis, const std::string& stream_prefix,
                           const std::string& source, const std::string& type,
                           const std::string& aggregate_id, const google::protobuf::Message& payload,
                           const std::string& event_id = "");
+
+// An engagement as planning would publish it (REGULAR round, IN_FIELD, version 1): a fresh id
+// and group, the owning office, the target unit, and members as (person id, Member::Role).
+EngagementSnapshot TestEngagement(const std::string& office_id, const std::string& office_path,
+                                  const std::string& target_path, const std::string& target_name,
+                                  const std::string& round_id,
+                                  const std::vector<std::pair<std::string, int>>& members);
 
 }  // namespace xuncha::testing

@@ -104,24 +104,7 @@ class FieldworkTest : public ::testing::Test {
 
   EngagementSnapshot Engagement(const std::string& target_path,
                                 std::vector<std::pair<std::string, int>> members) {
-    EngagementSnapshot e;
-    e.set_id(NewUuid());
-    e.set_round_id(round_);
-    e.set_round_kind("REGULAR");
-    e.set_round_state("IN_FIELD");
-    e.set_office_id(city_);
-    e.set_office_path("c1");
-    e.set_group_id(NewUuid());
-    e.set_target_unit_id(NewUuid());
-    e.set_target_unit_path(target_path);
-    e.set_target_unit_name("市财政局");
-    for (auto& [person, role] : members) {
-      auto* m = e.add_members();
-      m->set_person_id(person);
-      m->set_role(static_cast<EngagementSnapshot::Member::Role>(role));
-    }
-    e.set_version(1);
-    return e;
+    return testing::TestEngagement(city_, "c1", target_path, "市财政局", round_, members);
   }
 
   // A city office (c1) with two groups: group 1 (leader + member) inspects c1.d9, group 2
