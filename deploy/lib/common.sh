@@ -109,3 +109,23 @@ xuncha_ensure_keys() {
     chmod 600 "$dir/token_signing_key.pem"
   fi
 }
+
+# xuncha_stop_platform HOME: stops the processes listed in HOME/run/pids (newest first: gateway,
+# then services), waits up to 10 s for them, then Redis and PostgreSQL. Used by up.sh and down.sh.
+xuncha_stop_platform() {
+  local home=$1 run=$1/run alive _ name pid
+  if [ -f "$run/pids" ]; then
+    tac "$run/pids" | while read -r name pid; do
+      kill -TERM "$pid" 2>/dev/null && xuncha_log "stopping $name ($pid)" || true
+    done
+    for _ in $(seq 100); do
+      alive=0
+      while read -r _ pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$run/pids"
+      [ $alive = 0 ] && break
+      sleep 0.1
+    done
+    : > "$run/pids"
+  fi
+  xuncha_redis_stop "$home/redis"
+  xuncha_pg_stop "$home/pg/data"
+}

@@ -61,20 +61,7 @@ fi
 : > "$RUN/pids"
 stop_all() {
   trap - INT TERM EXIT
-  xuncha_log "stopping"
-  # Gateway first, then services, then the stores they use.
-  tac "$RUN/pids" 2>/dev/null | while read -r name pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for _ in $(seq 100); do
-    alive=0
-    while read -r _ pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$RUN/pids"
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  : > "$RUN/pids"
-  xuncha_redis_stop "$XUNCHA_HOME/redis"
-  xuncha_pg_stop "$XUNCHA_HOME/pg/data"
+  xuncha_stop_platform "$XUNCHA_HOME"
 }
 trap stop_all INT TERM
 trap 'rc=$?; [ $rc -ne 0 ] && stop_all; exit $rc' EXIT
