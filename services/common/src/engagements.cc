@@ -77,7 +77,7 @@ absl::Status ApplyEngagementSnapshot(pqxx::work& tx, const EngagementSnapshot& e
   return absl::OkStatus();
 }
 
-absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::work& tx, const std::string& id,
+absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::transaction_base& tx, const std::string& id,
                                                   absl::string_view field) {
   pqxx::result r = tx.exec_params("SELECT snapshot FROM engagements WHERE id = $1", id);
   if (r.empty()) {

@@ -144,6 +144,25 @@ absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& bo
   return last;
 }
 
+absl::Status PgPool::Read(const std::function<absl::Status(pqxx::transaction_base&)>& body) {
+  absl::Status last;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    auto conn = Acquire();
+    if (!conn.ok()) return conn.status();
+    try {
+      pqxx::nontransaction tx(conn->get());
+      return body(tx);
+    } catch (const pqxx::broken_connection& e) {
+      conn->MarkBroken();
+      last = StatusFromPgException(e);  // a read is safe to run again on a fresh connection
+    } catch (const std::exception& e) {
+      if (!conn->get().is_open()) conn->MarkBroken();
+      return StatusFromPgException(e);
+    }
+  }
+  return last;
+}
+
 absl::Status PgPool::Ping() {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();

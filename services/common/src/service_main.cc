@@ -59,6 +59,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromConfig(const Config& config,
   ServerOptions options;
   options.listen = config.Get("listen", default_listen);
   ASSIGN_OR_RETURN(options.max_threads, config.GetInt("max_threads", 128));
+  ASSIGN_OR_RETURN(options.max_pollers, config.GetInt("max_pollers", 32));
   options.readiness = [&pool] { return pool.Ping(); };
   return options;
 }

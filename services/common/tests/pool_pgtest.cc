@@ -104,6 +104,39 @@ TEST(PoolPgTest, ErrorsRollBackAndMapToCodes) {
   EXPECT_EQ(*n, 0);
 }
 
+TEST(PoolPgTest, ReadsRunOutsideATransactionAndSurviveARestart) {
+  testing::PrivatePostgres pg;
+  ASSERT_TRUE(pg.Start());
+  PgPool pool(Options(pg.url()));
+  auto in_block = [](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
+    // now() is the transaction's start; statement_timestamp() differs from it only inside a
+    // transaction block that began earlier, so compare transaction ids instead: outside a block
+    // every statement is its own transaction.
+    long long first = tx.exec1("SELECT txid_current()")[0].as<long long>();
+    long long second = tx.exec1("SELECT txid_current()")[0].as<long long>();
+    return first == second;
+  };
+  auto read = pool.ReadWith<bool>(in_block);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(*read) << "Read must not open a transaction block";
+  auto tx = pool.TransactWith<bool>([&](pqxx::work& w) { return in_block(w); });
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  EXPECT_TRUE(*tx);
+
+  // Errors map like Transact's; the broken idle connection after a restart is replaced.
+  absl::Status s = pool.Read([](pqxx::transaction_base& tx) {
+    tx.exec("SELECT 1/0");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  ASSERT_TRUE(pg.Restart());
+  auto one = pool.ReadWith<int>([](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
+    return tx.exec1("SELECT 1")[0].as<int>();
+  });
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(*one, 1);
+}
+
 TEST(PoolPgTest, TextArraysRoundTrip) {
   testing::TestDatabase db;
   PgPool pool(Options(db.url()));

@@ -265,15 +265,14 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::CreateOrgUnit(const RequestContext& rc
 absl::StatusOr<v1::OrgUnit> DirectoryApp::GetOrgUnit(const RequestContext& rc,
                                                      const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::OrgUnit>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::OrgUnit> {
+  return pool_.ReadWith<v1::OrgUnit>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::OrgUnit> {
         ASSIGN_OR_RETURN(StoredOrgUnit s, Repository::GetOrgUnit(tx, id));
         if (!CanReadDirectory(rc.principal, s.owner, s.unit.path())) {
           return Denied("read", absl::StrCat("orgs/", id));
         }
         return s.unit;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::ListOrgUnitsResponse> DirectoryApp::ListOrgUnits(
@@ -281,8 +280,8 @@ absl::StatusOr<v1::ListOrgUnitsResponse> DirectoryApp::ListOrgUnits(
   RETURN_IF_ERROR(ValidateId("parent", request.parent(), false));
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
   const Principal& p = rc.principal;
-  return pool_.TransactWith<v1::ListOrgUnitsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListOrgUnitsResponse> {
+  return pool_.ReadWith<v1::ListOrgUnitsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListOrgUnitsResponse> {
         std::vector<v1::OrgUnit> units;
         if (!request.parent().empty()) {
           ASSIGN_OR_RETURN(StoredOrgUnit parent,
@@ -303,8 +302,7 @@ absl::StatusOr<v1::ListOrgUnitsResponse> DirectoryApp::ListOrgUnits(
             units, page.size, [](const auto& u) { return PageKey(u.name(), u.id()); }));
         for (auto& u : units) *out.add_org_units() = std::move(u);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::OrgUnit> DirectoryApp::UpdateOrgUnit(const RequestContext& rc,
@@ -384,15 +382,13 @@ absl::StatusOr<v1::Office> DirectoryApp::CreateOffice(const RequestContext& rc,
 absl::StatusOr<v1::Office> DirectoryApp::GetOffice(const RequestContext& rc,
                                                    const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Office>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Office> {
-        ASSIGN_OR_RETURN(StoredOffice s, Repository::GetOffice(tx, id));
-        if (!CanReadDirectory(rc.principal, s.ref(), s.office.path())) {
-          return Denied("read", absl::StrCat("offices/", id));
-        }
-        return s.office;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::Office>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Office> {
+    ASSIGN_OR_RETURN(StoredOffice s, Repository::GetOffice(tx, id));
+    if (!CanReadDirectory(rc.principal, s.ref(), s.office.path())) {
+      return Denied("read", absl::StrCat("offices/", id));
+    }
+    return s.office;
+  });
 }
 
 absl::StatusOr<v1::ListOfficesResponse> DirectoryApp::ListOffices(
@@ -401,8 +397,8 @@ absl::StatusOr<v1::ListOfficesResponse> DirectoryApp::ListOffices(
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
   const Principal& p = rc.principal;
   if (!p.IsPlatformAdmin() && p.office_path.empty()) return Denied("list", "offices");
-  return pool_.TransactWith<v1::ListOfficesResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListOfficesResponse> {
+  return pool_.ReadWith<v1::ListOfficesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListOfficesResponse> {
         if (!request.parent_office().empty()) {
           ASSIGN_OR_RETURN(StoredOffice parent,
                            Repository::GetOffice(tx, request.parent_office(), "parent_office"));
@@ -420,8 +416,7 @@ absl::StatusOr<v1::ListOfficesResponse> DirectoryApp::ListOffices(
             offices, page.size, [](const auto& o) { return PageKey(o.name(), o.id()); }));
         for (auto& o : offices) *out.add_offices() = std::move(o);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,16 +459,14 @@ absl::StatusOr<v1::Person> DirectoryApp::CreatePerson(const RequestContext& rc, 
 absl::StatusOr<v1::Person> DirectoryApp::GetPerson(const RequestContext& rc,
                                                    const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Person>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Person> {
-        ASSIGN_OR_RETURN(v1::Person person, Repository::GetPerson(tx, id));
-        ASSIGN_OR_RETURN(StoredOffice office, Repository::GetOffice(tx, person.office_id()));
-        if (!CanReadDirectory(rc.principal, office.ref(), office.office.path())) {
-          return Denied("read", absl::StrCat("people/", id));
-        }
-        return person;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::Person>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Person> {
+    ASSIGN_OR_RETURN(v1::Person person, Repository::GetPerson(tx, id));
+    ASSIGN_OR_RETURN(StoredOffice office, Repository::GetOffice(tx, person.office_id()));
+    if (!CanReadDirectory(rc.principal, office.ref(), office.office.path())) {
+      return Denied("read", absl::StrCat("people/", id));
+    }
+    return person;
+  });
 }
 
 absl::StatusOr<v1::ListPeopleResponse> DirectoryApp::ListPeople(
@@ -482,8 +475,8 @@ absl::StatusOr<v1::ListPeopleResponse> DirectoryApp::ListPeople(
       request.office().empty() ? rc.principal.office_id : request.office();
   RETURN_IF_ERROR(ValidateId("office", office_id));
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListPeopleResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListPeopleResponse> {
+  return pool_.ReadWith<v1::ListPeopleResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListPeopleResponse> {
         ASSIGN_OR_RETURN(StoredOffice office, Repository::GetOffice(tx, office_id, "office"));
         if (!CanReadDirectory(rc.principal, office.ref(), office.office.path())) {
           return Denied("list people of", absl::StrCat("offices/", office_id));
@@ -494,8 +487,7 @@ absl::StatusOr<v1::ListPeopleResponse> DirectoryApp::ListPeople(
             people, page.size, [](const auto& p) { return PageKey(p.name(), p.id()); }));
         for (auto& p : people) *out.add_people() = std::move(p);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -534,18 +526,16 @@ absl::StatusOr<v1::User> DirectoryApp::CreateUser(const RequestContext& rc,
 absl::StatusOr<v1::User> DirectoryApp::GetUser(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
   const Principal& p = rc.principal;
-  return pool_.TransactWith<v1::User>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::User> {
-        ASSIGN_OR_RETURN(v1::User user, Repository::GetUser(tx, id));
-        bool allowed = p.IsPlatformAdmin() || (!p.IsApiClient() && p.subject_id == id);
-        if (!allowed && !user.office_id().empty() && p.HasRole("OFFICE_ADMIN")) {
-          ASSIGN_OR_RETURN(StoredOffice office, Repository::GetOffice(tx, user.office_id()));
-          allowed = PathWithin(office.office.path(), p.office_path);
-        }
-        if (!allowed) return Denied("read", absl::StrCat("users/", id));
-        return user;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::User>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::User> {
+    ASSIGN_OR_RETURN(v1::User user, Repository::GetUser(tx, id));
+    bool allowed = p.IsPlatformAdmin() || (!p.IsApiClient() && p.subject_id == id);
+    if (!allowed && !user.office_id().empty() && p.HasRole("OFFICE_ADMIN")) {
+      ASSIGN_OR_RETURN(StoredOffice office, Repository::GetOffice(tx, user.office_id()));
+      allowed = PathWithin(office.office.path(), p.office_path);
+    }
+    if (!allowed) return Denied("read", absl::StrCat("users/", id));
+    return user;
+  });
 }
 
 absl::StatusOr<v1::CreateApiClientResponse> DirectoryApp::CreateApiClient(const RequestContext& rc,

@@ -98,7 +98,8 @@ LoginRecord LoginFromRow(const pqxx::row& r) {
 
 }  // namespace
 
-absl::StatusOr<StoredOrgUnit> Repository::GetOrgUnit(pqxx::work& tx, const std::string& id,
+absl::StatusOr<StoredOrgUnit> Repository::GetOrgUnit(pqxx::transaction_base& tx,
+                                                     const std::string& id,
                                                      absl::string_view field) {
   pqxx::result r = tx.exec_params(kOrgColumns + "WHERE u.id = $1::uuid", id);
   if (r.empty()) {
@@ -107,7 +108,7 @@ absl::StatusOr<StoredOrgUnit> Repository::GetOrgUnit(pqxx::work& tx, const std::
   return OrgFromRow(r[0]);
 }
 
-OfficeRef Repository::OwningOffice(pqxx::work& tx, const std::string& path) {
+OfficeRef Repository::OwningOffice(pqxx::transaction_base& tx, const std::string& path) {
   pqxx::result r = tx.exec_params(
       "SELECT o.id::text, ou.path::text FROM offices o JOIN org_units ou ON ou.id = o.org_unit_id "
       "WHERE ou.path @> $1::ltree ORDER BY nlevel(ou.path) DESC LIMIT 1",
@@ -149,7 +150,8 @@ void Repository::MoveSubtree(pqxx::work& tx, const std::string& id, const std::s
       old_path, new_parent_path);
 }
 
-std::vector<v1::OrgUnit> Repository::ListOrgUnits(pqxx::work& tx, const std::string& parent_id,
+std::vector<v1::OrgUnit> Repository::ListOrgUnits(pqxx::transaction_base& tx,
+                                                  const std::string& parent_id,
                                                   const std::vector<std::string>& visible_paths,
                                                   bool all_roots, const Page& page) {
   auto [after_name, after_id] = SplitPageKey(page.after);
@@ -179,14 +181,15 @@ v1::Office Repository::InsertOffice(pqxx::work& tx, const v1::Office& office) {
   return GetOffice(tx, r[0].as<std::string>())->office;
 }
 
-absl::StatusOr<StoredOffice> Repository::GetOffice(pqxx::work& tx, const std::string& id,
-                                                   absl::string_view field) {
+absl::StatusOr<StoredOffice> Repository::GetOffice(pqxx::transaction_base& tx,
+                                                   const std::string& id, absl::string_view field) {
   pqxx::result r = tx.exec_params(kOfficeColumns + "WHERE o.id = $1::uuid", id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat(field, ": office ", id, " not found"));
   return StoredOffice{OfficeFromRow(r[0])};
 }
 
-std::vector<v1::Office> Repository::ListOffices(pqxx::work& tx, const std::string& within,
+std::vector<v1::Office> Repository::ListOffices(pqxx::transaction_base& tx,
+                                                const std::string& within,
                                                 const std::string& parent_office_id,
                                                 const Page& page) {
   auto [after_name, after_id] = SplitPageKey(page.after);
@@ -201,7 +204,7 @@ std::vector<v1::Office> Repository::ListOffices(pqxx::work& tx, const std::strin
   return out;
 }
 
-absl::Status Repository::CheckOrgUnitExists(pqxx::work& tx, const std::string& id,
+absl::Status Repository::CheckOrgUnitExists(pqxx::transaction_base& tx, const std::string& id,
                                             absl::string_view field) {
   if (tx.exec_params("SELECT 1 FROM org_units WHERE id = $1::uuid", id).empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": org unit ", id, " not found"));
@@ -240,7 +243,8 @@ v1::Person Repository::InsertPerson(pqxx::work& tx, const v1::Person& person) {
 namespace {
 
 // People with their posts and relatives in three queries, whatever the number of people.
-std::vector<v1::Person> LoadPeople(pqxx::work& tx, const std::vector<std::string>& ids) {
+std::vector<v1::Person> LoadPeople(pqxx::transaction_base& tx,
+                                   const std::vector<std::string>& ids) {
   std::vector<v1::Person> people;
   if (ids.empty()) return people;
   const std::string id_array = PgTextArray(ids);
@@ -286,13 +290,15 @@ std::vector<v1::Person> LoadPeople(pqxx::work& tx, const std::vector<std::string
 
 }  // namespace
 
-absl::StatusOr<v1::Person> Repository::GetPerson(pqxx::work& tx, const std::string& id) {
+absl::StatusOr<v1::Person> Repository::GetPerson(pqxx::transaction_base& tx,
+                                                 const std::string& id) {
   std::vector<v1::Person> people = LoadPeople(tx, {id});
   if (people.empty()) return absl::NotFoundError(absl::StrCat("id: person ", id, " not found"));
   return std::move(people.front());
 }
 
-std::vector<v1::Person> Repository::ListPeople(pqxx::work& tx, const std::string& office_id,
+std::vector<v1::Person> Repository::ListPeople(pqxx::transaction_base& tx,
+                                               const std::string& office_id,
                                                const std::string& expertise, const Page& page) {
   auto [after_name, after_id] = SplitPageKey(page.after);
   pqxx::result r = tx.exec_params(
@@ -305,7 +311,7 @@ std::vector<v1::Person> Repository::ListPeople(pqxx::work& tx, const std::string
   return LoadPeople(tx, ids);
 }
 
-bool Repository::AnyUserExists(pqxx::work& tx) {
+bool Repository::AnyUserExists(pqxx::transaction_base& tx) {
   return !tx.exec("SELECT 1 FROM users LIMIT 1").empty();
 }
 
@@ -327,7 +333,7 @@ absl::StatusOr<v1::User> Repository::InsertUser(pqxx::work& tx, const v1::User& 
   return GetUser(tx, r[0][0].as<std::string>());
 }
 
-absl::StatusOr<v1::User> Repository::GetUser(pqxx::work& tx, const std::string& id) {
+absl::StatusOr<v1::User> Repository::GetUser(pqxx::transaction_base& tx, const std::string& id) {
   pqxx::result r = tx.exec_params(
       "SELECT id::text, username, coalesce(person_id::text, ''), coalesce(office_id::text, ''), "
       "roles::text, coalesce(unit_id::text, ''), coalesce(locked_until > now(), false), " +
@@ -349,15 +355,16 @@ absl::StatusOr<v1::User> Repository::GetUser(pqxx::work& tx, const std::string& 
   return u;
 }
 
-std::optional<LoginRecord> Repository::FindLogin(pqxx::work& tx, const std::string& username,
-                                                 bool for_update) {
+std::optional<LoginRecord> Repository::FindLogin(pqxx::transaction_base& tx,
+                                                 const std::string& username, bool for_update) {
   pqxx::result r = tx.exec_params(
       kLoginColumns + "WHERE us.username = $1" + (for_update ? " FOR UPDATE OF us" : ""), username);
   if (r.empty()) return std::nullopt;
   return LoginFromRow(r[0]);
 }
 
-std::optional<LoginRecord> Repository::FindLoginById(pqxx::work& tx, const std::string& user_id) {
+std::optional<LoginRecord> Repository::FindLoginById(pqxx::transaction_base& tx,
+                                                     const std::string& user_id) {
   pqxx::result r = tx.exec_params(kLoginColumns + "WHERE us.id = $1::uuid", user_id);
   if (r.empty()) return std::nullopt;
   return LoginFromRow(r[0]);
@@ -388,7 +395,8 @@ v1::ApiClient Repository::InsertApiClient(pqxx::work& tx, const v1::ApiClient& c
   return out;
 }
 
-std::optional<ClientRecord> Repository::FindClient(pqxx::work& tx, const std::string& client_id) {
+std::optional<ClientRecord> Repository::FindClient(pqxx::transaction_base& tx,
+                                                   const std::string& client_id) {
   pqxx::result r = tx.exec_params(
       "SELECT c.id::text, c.secret_hash, c.office_id::text, u.path::text, c.scopes::text "
       "FROM api_clients c JOIN offices o ON o.id = c.office_id "
@@ -415,7 +423,7 @@ void Repository::InsertRefreshToken(pqxx::work& tx, const std::string& token_has
 }
 
 std::optional<Repository::RefreshRecord> Repository::FindRefreshToken(
-    pqxx::work& tx, const std::string& token_hash) {
+    pqxx::transaction_base& tx, const std::string& token_hash) {
   pqxx::result r = tx.exec_params(
       "SELECT subject_kind, subject_id::text, revoked_at IS NULL AND expires_at > now() "
       "FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
@@ -434,14 +442,14 @@ void Repository::RevokeRefreshToken(pqxx::work& tx, const std::string& token_has
       token_hash);
 }
 
-std::string Repository::CalendarVersion(pqxx::work& tx) {
+std::string Repository::CalendarVersion(pqxx::transaction_base& tx) {
   return tx
       .exec(
           "SELECT coalesce(max(updated_at)::text, '') || ':' || count(*) FROM calendar_years")[0][0]
       .as<std::string>();
 }
 
-absl::StatusOr<WorkingCalendar> Repository::LoadCalendar(pqxx::work& tx) {
+absl::StatusOr<WorkingCalendar> Repository::LoadCalendar(pqxx::transaction_base& tx) {
   std::map<int, std::vector<CalendarEntry>> years;
   for (const auto& row : tx.exec("SELECT year FROM calendar_years")) {
     years[row[0].as<int>()];
@@ -479,7 +487,7 @@ void Repository::ReplaceCalendarYear(pqxx::work& tx, int year,
   }
 }
 
-bool Repository::CalendarYearExists(pqxx::work& tx, int year) {
+bool Repository::CalendarYearExists(pqxx::transaction_base& tx, int year) {
   return !tx.exec_params("SELECT 1 FROM calendar_years WHERE year = $1", year).empty();
 }
 

@@ -42,7 +42,7 @@ EngagementAccess AccessTo(const Principal& principal, const EngagementSnapshot& 
 absl::Status ApplyEngagementSnapshot(pqxx::work& tx, const EngagementSnapshot& engagement);
 
 // NOT_FOUND naming `field` when the replica has no such engagement (yet).
-absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::work& tx, const std::string& id,
+absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::transaction_base& tx, const std::string& id,
                                                   absl::string_view field = "engagement_id");
 
 // EventHandler for an EventConsumer on planning's stream: applies engagement events and ignores

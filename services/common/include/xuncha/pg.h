@@ -88,6 +88,28 @@ class PgPool {
     return std::move(*result);
   }
 
+  // Runs a read outside a transaction block (pqxx::nontransaction): each statement commits on its
+  // own and sees its own snapshot, which is all READ COMMITTED gives inside a transaction anyway,
+  // while a single-row read takes one round trip instead of four (BEGIN, SET TRANSACTION, SELECT,
+  // COMMIT). Reads that need one snapshot across statements use Transact with kRepeatableRead.
+  // Repository reads take pqxx::transaction_base& and writes pqxx::work&, so a write cannot
+  // compile inside Read. A connection that broke is retried once on a fresh one.
+  absl::Status Read(const std::function<absl::Status(pqxx::transaction_base&)>& body);
+
+  template <typename T>
+  absl::StatusOr<T> ReadWith(
+      const std::function<absl::StatusOr<T>(pqxx::transaction_base&)>& body) {
+    std::optional<T> result;
+    absl::Status status = Read([&](pqxx::transaction_base& tx) -> absl::Status {
+      absl::StatusOr<T> r = body(tx);
+      if (!r.ok()) return r.status();
+      result = std::move(r).value();
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return std::move(*result);
+  }
+
   // A cheap round trip used by health checks.
   absl::Status Ping();
 

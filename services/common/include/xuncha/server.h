@@ -29,6 +29,10 @@ struct ServerOptions {
   // with RESOURCE_EXHAUSTED by gRPC, so it sits well above the DB pool: extra callers queue on
   // the pool (bounded by its acquire timeout) instead of failing at once.
   int max_threads = 128;
+  // Idle threads kept waiting for calls. gRPC's default (2) makes a busy server create and
+  // destroy a thread for nearly every call beyond two at once; keeping up to this many parked
+  // costs a few pages each and saves that churn (measured in tests/bench/RESULTS.md).
+  int max_pollers = 32;
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration probe_interval = absl::Seconds(2);
   // SERVING while this returns OK (e.g. the database answers); null means always serving.
