@@ -1,6 +1,4 @@
 // xuncha-rectification: rectification cases and items, supervision, acceptance, statistics.
-#include <grpcpp/grpcpp.h>
-
 #include "src/app.h"
 #include "src/grpc_service.h"
 #include "xuncha/engagements.h"
@@ -9,6 +7,7 @@
 
 namespace xuncha {
 extern const EmbeddedFileList rectification_migrations;
+extern const EmbeddedFileList rectification_calendar;
 }  // namespace xuncha
 
 namespace {
@@ -23,18 +22,18 @@ absl::Status Run(const xuncha::Config& config) {
   if (base.redis == nullptr) return absl::InvalidArgumentError("redis: must be set");
   ASSIGN_OR_RETURN(TokenVerifier verifier, TokenVerifierFromConfig(config));
 
-  // The working-day calendar belongs to directory; GetRectificationCase asks it per call.
-  auto directory = ::xuncha::directory::v1::DirectoryService::NewStub(grpc::CreateChannel(
-      config.Get("directory_addr", "127.0.0.1:7101"), grpc::InsecureChannelCredentials()));
-
   RectificationApp app(*base.pool, base.relay.get());
-  // One consumer on both streams: issues' feedback opens cases, planning's snapshots keep the
-  // engagement replica that access is decided on.
+  // The working-day calendar is a local replica (the reminder scan has no caller token to ask
+  // directory with): the shipped data file first, then directory's corrections from its stream.
+  RETURN_IF_ERROR(app.SeedCalendar(rectification_calendar));
+  // One consumer on four streams: issues' feedback opens cases, planning's snapshots keep the
+  // engagement replica that access is decided on, directory's calendar years and fieldwork's
+  // evidence links keep the calendar and evidence replicas.
   std::unique_ptr<EventConsumer> consumer = MakeConsumer(
-      config, base, "rectification", {"issues", "planning"},
+      config, base, "rectification", {"issues", "planning", "directory", "fieldwork"},
       [&app](pqxx::work& tx, const ConsumedEvent& event) { return app.HandleEvent(tx, event); });
   Authenticator auth(std::move(verifier), base.redis.get());
-  RectificationGrpcService service(app, auth, *directory);
+  RectificationGrpcService service(app, auth);
   ASSIGN_OR_RETURN(ServerOptions options,
                    ServerOptionsFromConfig(config, "127.0.0.1:7105", *base.pool));
   GrpcServer server(options, {&service});

@@ -6,6 +6,7 @@
 #include "xuncha/change.h"
 #include "xuncha/crypto.h"
 #include "xuncha/engagements.h"
+#include "xuncha/fieldwork/v1/fieldwork.pb.h"
 #include "xuncha/idempotency.h"
 #include "xuncha/log.h"
 #include "xuncha/paging.h"
@@ -37,12 +38,19 @@ absl::StatusOr<std::string> OfficeScope(const Principal& p, absl::string_view wh
       absl::StrCat("permission denied: ", what, " is for office staff"));
 }
 
-absl::Status ValidateEvidenceIds(const google::protobuf::RepeatedPtrField<std::string>& ids) {
-  if (ids.size() > 50) return InvalidField("evidence_ids", "at most 50");
-  for (int i = 0; i < ids.size(); ++i) {
-    RETURN_IF_ERROR(ValidateId(absl::StrCat("evidence_ids[", i, "]"), ids[i]));
-  }
+// An event that cannot be read will never become readable: it is recorded as processed (with an
+// error in the log) instead of being retried forever and blocking the stream.
+absl::Status SkipUnreadable(const ConsumedEvent& event, absl::string_view why) {
+  log::Error("event unreadable, skipped",
+             {{"event_id", event.event_id}, {"type", event.type}, {"why", std::string(why)}});
   return absl::OkStatus();
+}
+
+template <typename Message>
+bool ParsePayload(const ConsumedEvent& event, Message* out) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  return google::protobuf::util::JsonStringToMessage(event.payload_json, out, options).ok();
 }
 
 }  // namespace
@@ -81,17 +89,90 @@ CaseAccess RectificationApp::Access(pqxx::work& tx, const RequestContext& rc,
 absl::Status RectificationApp::HandleEvent(pqxx::work& tx, const ConsumedEvent& event) {
   if (event.type == kEngagementChangedEvent) return HandleEngagementEvent(tx, event);
   if (event.type == kReportFedBackEvent) return ApplyFeedback(tx, event);
+  if (event.type == kCalendarUpdatedEvent) return ApplyCalendarYear(tx, event);
+  if (event.type == kEvidenceLinkedEvent) return ApplyEvidence(tx, event);
   return absl::OkStatus();
+}
+
+absl::Status RectificationApp::ApplyCalendarYear(pqxx::work& tx, const ConsumedEvent& event) {
+  ::xuncha::directory::v1::CalendarYear year;
+  if (!ParsePayload(event, &year)) return SkipUnreadable(event, "payload is not a CalendarYear");
+  absl::StatusOr<std::vector<CalendarEntry>> entries = CalendarYearEntries(year);
+  // Directory validated the year before publishing it; a year that fails here would make every
+  // deadline in it wrong, so the replica keeps what it had.
+  if (!entries.ok()) return SkipUnreadable(event, entries.status().message());
+  // The stream is applied in order, so the last replacement directory made is the one kept.
+  Repository::StoreCalendarYear(tx, year.year(), *entries, absl::StrCat("event:", event.event_id),
+                                /*replace=*/true);
+  log::Info("calendar year replaced from directory",
+            {{"year", absl::StrCat(year.year())}, {"event_id", event.event_id}});
+  return absl::OkStatus();
+}
+
+absl::Status RectificationApp::ApplyEvidence(pqxx::work& tx, const ConsumedEvent& event) {
+  ::xuncha::fieldwork::v1::EvidenceEvent evidence;
+  if (!ParsePayload(event, &evidence) || evidence.engagement_id().empty()) {
+    return SkipUnreadable(event, "payload is not an EvidenceEvent with an engagement");
+  }
+  google::protobuf::RepeatedPtrField<std::string> one;
+  one.Add()->assign(evidence.sha256());
+  if (!ValidateEvidenceIds("sha256", one).ok()) {
+    return SkipUnreadable(event, "sha256 is not 64 lower-case hex");
+  }
+  Repository::LinkEvidence(tx, evidence.engagement_id(), evidence.sha256());
+  return absl::OkStatus();
+}
+
+absl::Status RectificationApp::SeedCalendar(const EmbeddedFileList& files) {
+  for (const EmbeddedFile& file : files) {
+    ASSIGN_OR_RETURN(CalendarFile parsed, ParseCalendarFile(file.content));
+    for (int year : parsed.years) {
+      std::vector<CalendarEntry> entries;
+      for (const auto& e : parsed.entries) {
+        if (e.day.year() == year) entries.push_back(e);
+      }
+      WorkingCalendar check;
+      RETURN_IF_ERROR(check.SetYear(year, entries));
+      RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+        Repository::StoreCalendarYear(tx, year, entries, std::string(file.name),
+                                      /*replace=*/false);
+        return absl::OkStatus();
+      }));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const WorkingCalendar>> RectificationApp::Calendar(pqxx::work& tx) {
+  // One cheap query per use instead of a cache invalidation protocol: with several replicas,
+  // only one consumes a given calendar event, and the others learn of it here.
+  const int64_t version = Repository::CalendarVersion(tx);
+  {
+    std::lock_guard lock(calendar_mu_);
+    if (calendar_ != nullptr && version == calendar_version_) return calendar_;
+  }
+  ASSIGN_OR_RETURN(WorkingCalendar loaded, Repository::LoadCalendar(tx));
+  auto fresh = std::make_shared<const WorkingCalendar>(std::move(loaded));
+  std::lock_guard lock(calendar_mu_);
+  calendar_ = fresh;
+  calendar_version_ = version;
+  return fresh;
+}
+
+absl::Status RectificationApp::CheckEvidenceExists(pqxx::work& tx, absl::string_view field,
+                                                   const std::string& engagement_id,
+                                                   const std::vector<std::string>& ids) {
+  const std::optional<int> unknown = Repository::FirstUnknownEvidence(tx, engagement_id, ids);
+  if (!unknown) return absl::OkStatus();
+  return InvalidField(absl::StrCat(field, "[", *unknown, "]"),
+                      absl::StrCat("no evidence ", ids[*unknown],
+                                   " has been stored in fieldwork for engagement ", engagement_id));
 }
 
 absl::Status RectificationApp::ApplyFeedback(pqxx::work& tx, const ConsumedEvent& event) {
   Repository::FedBack feedback;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  const bool parsed =
-      google::protobuf::util::JsonStringToMessage(event.payload_json, &feedback, options).ok();
-  // An event that cannot be read will never become readable: record it as processed (with an
-  // error in the log) instead of retrying it forever and blocking the stream.
+  const bool parsed = ParsePayload(event, &feedback);
+  // See SkipUnreadable.
   if (!parsed || feedback.engagement_id().empty() || feedback.office_id().empty() ||
       feedback.office_path().empty() || feedback.target_unit_path().empty() ||
       !ValidateDate("feedback_date", feedback.feedback_date()).ok() ||
@@ -167,17 +248,18 @@ absl::StatusOr<v1::ListRectificationCasesResponse> RectificationApp::ListCases(
       {.read_only = true});
 }
 
-absl::StatusOr<Case> RectificationApp::GetCase(const RequestContext& rc, const std::string& id,
-                                               const AddWorkingDaysFn& add_working_days) {
+absl::StatusOr<Case> RectificationApp::GetCase(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
   struct Loaded {
     Case c;
     RectificationRules rules;
+    std::shared_ptr<const WorkingCalendar> calendar;
   };
   auto load = [&](pqxx::work& tx) -> absl::StatusOr<Loaded> {
     ASSIGN_OR_RETURN(StoredCase stored, Repository::GetCase(tx, id, false));
     if (!Access(tx, rc, stored.scope).read) return Denied("read", CaseResource(id));
-    Loaded out{stored.c, Repository::GetRules(tx, stored.scope.office_id)};
+    ASSIGN_OR_RETURN(auto calendar, Calendar(tx));
+    Loaded out{stored.c, Repository::GetRules(tx, stored.scope.office_id), std::move(calendar)};
     const absl::CivilDay today = TodayInChina();
     for (Item& item : Repository::ListItems(tx, id)) {
       item.set_overdue(IsItemOverdue(item, today));
@@ -191,18 +273,24 @@ absl::StatusOr<Case> RectificationApp::GetCase(const RequestContext& rc, const s
     return out;
   };
   ASSIGN_OR_RETURN(Loaded loaded, pool_.TransactWith<Loaded>(load, {.read_only = true}));
-  // Outside the transaction: no connection is held while directory answers.
   Case& c = loaded.c;
   ASSIGN_OR_RETURN(absl::CivilDay feedback, ParseDate(c.feedback_date(), "feedback_date"));
-  ASSIGN_OR_RETURN(absl::CivilDay due, ReportDueDate(feedback, loaded.rules, add_working_days));
-  c.set_report_due_date(FormatDate(due));
+  absl::StatusOr<absl::CivilDay> due = ReportDueDate(
+      feedback, loaded.rules,
+      [&](absl::CivilDay start, int days) { return loaded.calendar->AddWorkingDays(start, days); });
+  if (!due.ok()) {
+    // A year missing from the calendar: better no answer than a silently wrong date.
+    return absl::Status(due.status().code(),
+                        absl::StrCat("report_due_date: ", due.status().message()));
+  }
+  c.set_report_due_date(FormatDate(*due));
   c.set_period_end(FormatDate(PeriodEnd(feedback, loaded.rules.period_months)));
   c.set_min_supervision_visits(loaded.rules.min_supervision_visits);
   bool reported = false;
   for (const auto& r : c.reports()) {
     if (r.kind() == v1::CaseReport::RECTIFICATION_REPORT) reported = true;
   }
-  c.set_report_overdue(!reported && TodayInChina() > due);
+  c.set_report_overdue(!reported && TodayInChina() > *due);
   return c;
 }
 
@@ -241,12 +329,15 @@ absl::StatusOr<v1::CaseReport> RectificationApp::AddCaseReport(
   RETURN_IF_ERROR(ValidateText("report.title", report.title(), 200));
   RETURN_IF_ERROR(ValidateDate("report.submitted_on", report.submitted_on()));
   RETURN_IF_ERROR(ValidateText("report.summary", report.summary(), 20000, false));
-  RETURN_IF_ERROR(ValidateEvidenceIds(report.evidence_ids()));
+  RETURN_IF_ERROR(ValidateEvidenceIds("report.evidence_ids", report.evidence_ids()));
   v1::CaseReport created;
   RETURN_IF_ERROR(Write(rc, "AddCaseReport", request, created, [&](pqxx::work& tx) {
-    RETURN_IF_ERROR(CaseForRecord(tx, rc, request.case_id(), "submit reports on",
-                                  "report.submitted_on", report.submitted_on())
-                        .status());
+    ASSIGN_OR_RETURN(StoredCase stored,
+                     CaseForRecord(tx, rc, request.case_id(), "submit reports on",
+                                   "report.submitted_on", report.submitted_on()));
+    RETURN_IF_ERROR(CheckEvidenceExists(
+        tx, "report.evidence_ids", stored.scope.engagement_id,
+        std::vector<std::string>(report.evidence_ids().begin(), report.evidence_ids().end())));
     created = Repository::InsertReport(tx, request.case_id(), report, rc.principal.ActorLabel());
     return RecordChange(tx, rc, "case_report.create", CaseResource(request.case_id()),
                         "rectification.case_report.submitted", created);
@@ -489,6 +580,10 @@ absl::StatusOr<Item> RectificationApp::TransitionItem(
     const Item::State from = stored.item.state();
     ASSIGN_OR_RETURN(transition.to, NextItemState(from, action));
     if (action == ItemAction::kStart) RETURN_IF_ERROR(CheckPlanReady(stored.item.plan()));
+    if (transition.evidence_ids) {
+      RETURN_IF_ERROR(CheckEvidenceExists(tx, "evidence_ids", stored.scope.engagement_id,
+                                          *transition.evidence_ids));
+    }
     Repository::ApplyTransition(tx, id, transition);
     if (action == ItemAction::kReopen) {
       RETURN_IF_ERROR(ReopenCaseIfAccepted(tx, rc, stored.item.case_id()));
@@ -530,7 +625,7 @@ absl::StatusOr<Item> RectificationApp::ReturnPlan(
 
 absl::StatusOr<Item> RectificationApp::CompleteItem(
     const RequestContext& rc, const v1::CompleteRectificationItemRequest& request) {
-  RETURN_IF_ERROR(ValidateEvidenceIds(request.evidence_ids()));
+  RETURN_IF_ERROR(ValidateEvidenceIds("evidence_ids", request.evidence_ids()));
   RETURN_IF_ERROR(ValidateText("note", request.note(), 8000));
   Repository::Transition t;
   t.evidence_ids =
@@ -570,21 +665,65 @@ absl::StatusOr<Item> RectificationApp::ReopenItem(
 // ---------------------------------------------------------------------------------------------
 // Reminders
 
+absl::StatusOr<int> RectificationApp::RemindItems(pqxx::work& tx, const RequestContext& system,
+                                                  ReminderKind kind,
+                                                  std::optional<absl::CivilDay> from,
+                                                  absl::CivilDay to) {
+  const std::string name = ReminderKindName(kind);
+  int sent = 0;
+  // 500 a scan keeps the transaction short; the rest goes out on the next scans.
+  for (Item& item : Repository::ItemsDueWithoutReminder(tx, name, from, to, 500)) {
+    if (!Repository::InsertReminder(tx, item, name)) continue;
+    item.set_overdue(kind == ReminderKind::kOverdue);
+    v1::ItemEvent payload;
+    payload.set_from_state(ItemStateName(item.state()));
+    payload.set_to_state(ItemStateName(item.state()));
+    *payload.mutable_item() = item;
+    RETURN_IF_ERROR(RecordChange(tx, system, absl::StrCat("item.", name, "_reminder"),
+                                 ItemResource(item.id()), absl::StrCat("rectification.item.", name),
+                                 payload));
+    ++sent;
+  }
+  return sent;
+}
+
 absl::StatusOr<int> RectificationApp::ScanReminders(absl::CivilDay today) {
   RequestContext system;
   system.request_id = absl::StrCat("reminder-scan-", FormatDate(today));
   auto scan = [&](pqxx::work& tx) -> absl::StatusOr<int> {
     if (!Repository::TryLockReminderScan(tx)) return 0;
-    int sent = 0;
-    for (Item& item : Repository::OverdueWithoutReminder(tx, today, 500)) {
-      if (!Repository::InsertReminder(tx, item, "overdue")) continue;
-      item.set_overdue(true);
-      v1::ItemEvent payload;
-      payload.set_from_state(ItemStateName(item.state()));
-      payload.set_to_state(ItemStateName(item.state()));
-      *payload.mutable_item() = item;
-      RETURN_IF_ERROR(RecordChange(tx, system, "item.overdue_reminder", ItemResource(item.id()),
-                                   "rectification.item.overdue", payload));
+    ASSIGN_OR_RETURN(int sent,
+                     RemindItems(tx, system, ReminderKind::kOverdue, std::nullopt, today - 1));
+    ASSIGN_OR_RETURN(auto calendar, Calendar(tx));
+    absl::StatusOr<absl::CivilDay> soon_limit =
+        calendar->AddWorkingDays(today, kDueSoonWorkingDays);
+    if (!soon_limit.ok()) {
+      // Next year's calendar not loaded yet: overdue needs no calendar, due-soon does.
+      log::Error("reminder scan: due-soon window unknown",
+                 {{"error", std::string(soon_limit.status().message())}});
+      return sent;
+    }
+    ASSIGN_OR_RETURN(int soon, RemindItems(tx, system, ReminderKind::kDueSoon, today, *soon_limit));
+    sent += soon;
+    for (auto& awaiting : Repository::CasesAwaitingReport(tx, 500)) {
+      const Case& c = awaiting.c.c;
+      absl::StatusOr<absl::CivilDay> feedback = ParseDate(c.feedback_date(), "feedback_date");
+      if (!feedback.ok()) continue;
+      absl::StatusOr<absl::CivilDay> due =
+          calendar->AddWorkingDays(*feedback, awaiting.rules.report_due_working_days);
+      if (!due.ok()) continue;  // its year is not in the calendar: no date to remind of
+      const std::optional<ReminderKind> kind = DueReminder(*due, today, *soon_limit);
+      if (!kind) continue;
+      const std::string name = ReminderKindName(*kind);
+      if (!Repository::InsertReportReminder(tx, c.id(), name, *due)) continue;
+      v1::ReportReminderEvent payload;
+      *payload.mutable_rectification_case() = c;
+      payload.mutable_rectification_case()->set_report_due_date(FormatDate(*due));
+      payload.mutable_rectification_case()->set_report_overdue(*kind == ReminderKind::kOverdue);
+      payload.set_report_due_date(FormatDate(*due));
+      RETURN_IF_ERROR(RecordChange(tx, system, absl::StrCat("case.report_", name, "_reminder"),
+                                   CaseResource(c.id()),
+                                   absl::StrCat("rectification.report.", name), payload));
       ++sent;
     }
     return sent;
@@ -632,11 +771,8 @@ absl::StatusOr<v1::RectificationStats> RectificationApp::Stats(
     FillStatsRow(k, tallies.unit_names[k], t, out.add_by_unit());
   }
   for (const auto& [k, t] : tallies.by_round) FillStatsRow(k, "", t, out.add_by_round());
-  std::vector<std::string> roots;
-  if (!scope.empty()) roots.push_back(scope);
-  for (const auto& [k, t] : RollUp(tallies.by_office, roots)) {
-    FillStatsRow(k, "", t, out.add_by_office());
-  }
+  // Already rolled up in SQL: each office with everything below it.
+  for (const auto& [k, t] : tallies.by_office) FillStatsRow(k, "", t, out.add_by_office());
   return out;
 }
 

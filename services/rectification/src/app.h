@@ -3,12 +3,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "domain.h"
 #include "repository.h"
+#include "xuncha/calendar.h"
 #include "xuncha/common/v1/file.pb.h"
+#include "xuncha/embedded.h"
 #include "xuncha/outbox.h"
 #include "xuncha/pg.h"
 #include "xuncha/rpc.h"
@@ -20,15 +24,17 @@ class RectificationApp {
   // `relay` may be null (events wait in the outbox until a relay runs).
   RectificationApp(PgPool& pool, OutboxRelay* relay);
 
-  // EventHandler for the one consumer on the issues and planning streams.
+  // Stores the years of the shipped calendar file(s) that the replica does not hold yet (a year
+  // already there may be directory's correction and stays). At startup, after migrations.
+  absl::Status SeedCalendar(const EmbeddedFileList& files);
+
+  // EventHandler for the one consumer on the issues, planning, directory and fieldwork streams.
   absl::Status HandleEvent(pqxx::work& tx, const ConsumedEvent& event);
 
   absl::StatusOr<v1::ListRectificationCasesResponse> ListCases(
       const RequestContext& rc, const v1::ListRectificationCasesRequest& request);
-  // The report due date needs the working-day calendar, which directory owns: `add_working_days`
-  // asks it on the caller's behalf.
-  absl::StatusOr<Case> GetCase(const RequestContext& rc, const std::string& id,
-                               const AddWorkingDaysFn& add_working_days);
+  // The report due date comes from the local calendar replica.
+  absl::StatusOr<Case> GetCase(const RequestContext& rc, const std::string& id);
   absl::StatusOr<v1::SupervisionVisit> AddSupervisionVisit(
       const RequestContext& rc, const v1::AddSupervisionVisitRequest& request);
   absl::StatusOr<v1::CaseReport> AddCaseReport(const RequestContext& rc,
@@ -60,8 +66,9 @@ class RectificationApp {
   absl::StatusOr<Item> ReopenItem(const RequestContext& rc,
                                   const v1::ReopenRectificationItemRequest& request);
 
-  // One reminder scan: `rectification.item.overdue` once per overdue item and state. Returns how
-  // many were emitted; 0 without scanning when another replica holds the scan lock.
+  // One reminder scan: rectification.item.due_soon / .overdue once per item, state and
+  // reopening, and rectification.report.due_soon / .overdue once per case and due date. Returns
+  // how many were emitted; 0 without scanning when another replica holds the scan lock.
   absl::StatusOr<int> ScanReminders(absl::CivilDay today);
 
   absl::StatusOr<::xuncha::common::v1::FileContent> Export(
@@ -74,6 +81,19 @@ class RectificationApp {
 
  private:
   absl::Status ApplyFeedback(pqxx::work& tx, const ConsumedEvent& event);
+  absl::Status ApplyCalendarYear(pqxx::work& tx, const ConsumedEvent& event);
+  absl::Status ApplyEvidence(pqxx::work& tx, const ConsumedEvent& event);
+  // The replica's calendar, reloaded when another transaction (this replica's consumer or
+  // another replica's) has stored a year since it was last read.
+  absl::StatusOr<std::shared_ptr<const WorkingCalendar>> Calendar(pqxx::work& tx);
+  // INVALID_ARGUMENT naming `field[i]` for the first id fieldwork has not linked to the
+  // engagement.
+  absl::Status CheckEvidenceExists(pqxx::work& tx, absl::string_view field,
+                                   const std::string& engagement_id,
+                                   const std::vector<std::string>& ids);
+  // One kind of item reminder for items due in [from, to].
+  absl::StatusOr<int> RemindItems(pqxx::work& tx, const RequestContext& system, ReminderKind kind,
+                                  std::optional<absl::CivilDay> from, absl::CivilDay to);
   // Who the caller is on the case's engagement: the replica when it has the engagement (members,
   // access window), else the case's own office and unit paths.
   CaseAccess Access(pqxx::work& tx, const RequestContext& rc, const CaseScope& scope);
@@ -98,6 +118,9 @@ class RectificationApp {
 
   PgPool& pool_;
   OutboxRelay* relay_;
+  std::mutex calendar_mu_;
+  std::shared_ptr<const WorkingCalendar> calendar_;
+  int64_t calendar_version_ = -1;
 };
 
 }  // namespace xuncha::rectification

@@ -124,6 +124,64 @@ bool IsItemSettled(const Item& item) {
   return true;
 }
 
+absl::Status ValidateEvidenceIds(absl::string_view field,
+                                 const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  if (ids.size() > 50) return InvalidField(field, "at most 50");
+  for (int i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    const bool hex =
+        id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) {
+      return InvalidField(absl::StrCat(field, "[", i, "]"),
+                          absl::StrCat("'", id.substr(0, 64),
+                                       "' is not an evidence id (64 lower-case hex, the SHA-256 "
+                                       "fieldwork stores the file under)"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (ids[j] == id) {
+        return InvalidField(absl::StrCat(field, "[", i, "]"),
+                            absl::StrCat("repeats ", field, "[", j, "]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<CalendarEntry>> CalendarYearEntries(
+    const ::xuncha::directory::v1::CalendarYear& year) {
+  using Day = ::xuncha::directory::v1::CalendarDay;
+  if (year.year() < 2000 || year.year() > 2100) {
+    return InvalidField("year", "must be between 2000 and 2100");
+  }
+  std::vector<CalendarEntry> entries;
+  for (int i = 0; i < year.days_size(); ++i) {
+    const Day& d = year.days(i);
+    const std::string field = absl::StrCat("days[", i, "]");
+    ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(d.date(), field + ".date"));
+    if (d.kind() != Day::HOLIDAY && d.kind() != Day::WORKDAY) {
+      return InvalidField(field + ".kind", "must be HOLIDAY or WORKDAY");
+    }
+    entries.push_back(
+        {day,
+         d.kind() == Day::WORKDAY ? CalendarEntry::Kind::kWorkday : CalendarEntry::Kind::kHoliday,
+         d.name()});
+  }
+  WorkingCalendar check;
+  RETURN_IF_ERROR(check.SetYear(year.year(), entries));
+  return entries;
+}
+
+std::string ReminderKindName(ReminderKind kind) {
+  return kind == ReminderKind::kDueSoon ? "due_soon" : "overdue";
+}
+
+std::optional<ReminderKind> DueReminder(absl::CivilDay due, absl::CivilDay today,
+                                        absl::CivilDay soon_limit) {
+  if (due < today) return ReminderKind::kOverdue;
+  if (due <= soon_limit) return ReminderKind::kDueSoon;
+  return std::nullopt;
+}
+
 absl::Status ValidateRules(const RectificationRules& rules) {
   if (rules.report_due_working_days < 1 || rules.report_due_working_days > 60) {
     return InvalidField("report_due_working_days", "must be between 1 and 60");
@@ -205,22 +263,6 @@ double CompletionRate(int64_t accepted, int64_t total) {
   // Integer rounding: a float product would put 99.45 on either side of the half.
   const int64_t permille = (accepted * 2000 + total) / (2 * total);
   return static_cast<double>(permille) / 10.0;
-}
-
-std::map<std::string, Tally> RollUp(const std::map<std::string, Tally>& by_path,
-                                    const std::vector<std::string>& extra_roots) {
-  std::map<std::string, Tally> out;
-  for (const auto& [path, _] : by_path) out[path];
-  for (const auto& root : extra_roots) out[root];
-  for (auto& [root, sum] : out) {
-    for (const auto& [path, tally] : by_path) {
-      if (!PathWithin(path, root)) continue;
-      sum.total += tally.total;
-      sum.accepted += tally.accepted;
-      sum.overdue += tally.overdue;
-    }
-  }
-  return out;
 }
 
 void FillStatsRow(const std::string& key, const std::string& label, const Tally& tally,

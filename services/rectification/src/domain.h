@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "xuncha/auth.h"
+#include "xuncha/calendar.h"
+#include "xuncha/directory/v1/directory.pb.h"
 #include "xuncha/engagements.h"
 #include "xuncha/rectification/v1/rectification.pb.h"
 #include "xuncha/table_export.h"
@@ -23,6 +26,10 @@ using Item = v1::RectificationItem;
 using Case = v1::RectificationCase;
 
 inline constexpr char kReportFedBackEvent[] = "issues.report.fed_back";
+// Directory replaces a calendar year (payload: xuncha.directory.v1.CalendarYear).
+inline constexpr char kCalendarUpdatedEvent[] = "directory.calendar.updated";
+// Fieldwork stored an evidence file for an engagement (payload: xuncha.fieldwork.v1.EvidenceEvent).
+inline constexpr char kEvidenceLinkedEvent[] = "fieldwork.evidence.linked";
 
 // --- Item state machine -------------------------------------------------------------------
 
@@ -48,6 +55,30 @@ absl::Status CheckPlanReady(const v1::RectificationPlan& plan);
 bool IsItemOverdue(const Item& item, absl::CivilDay today);
 // ACCEPTED, or LONG_TERM with milestones that are all met.
 bool IsItemSettled(const Item& item);
+
+// Evidence ids are fieldwork's SHA-256 content addresses: 64 lower-case hex, at most 50, no
+// repeats; INVALID_ARGUMENT naming `field[i]`. Whether they exist is the repository's question.
+absl::Status ValidateEvidenceIds(absl::string_view field,
+                                 const google::protobuf::RepeatedPtrField<std::string>& ids);
+
+// --- Calendar replica ----------------------------------------------------------------------
+
+// The entries of a year as directory publishes it, checked the way directory checks them
+// (dates inside the year, HOLIDAY only on weekdays, WORKDAY only on weekends, no repeats).
+absl::StatusOr<std::vector<CalendarEntry>> CalendarYearEntries(
+    const ::xuncha::directory::v1::CalendarYear& year);
+
+// --- Reminders -----------------------------------------------------------------------------
+
+// "Due soon" means due within this many working days from today (today itself included).
+inline constexpr int kDueSoonWorkingDays = 3;
+enum class ReminderKind { kDueSoon, kOverdue };
+std::string ReminderKindName(ReminderKind kind);  // "due_soon", "overdue"
+// overdue when `due` has passed; due soon when today <= due <= `soon_limit` (today +
+// kDueSoonWorkingDays working days); nothing otherwise. The item scan applies the same rule in
+// SQL on the deadline column.
+std::optional<ReminderKind> DueReminder(absl::CivilDay due, absl::CivilDay today,
+                                        absl::CivilDay soon_limit);
 
 // --- Cases ---------------------------------------------------------------------------------
 
@@ -94,11 +125,6 @@ struct Tally {
 
 // accepted / total in percent, rounded half up to one decimal; 0 for no items.
 double CompletionRate(int64_t accepted, int64_t total);
-
-// For every key of `by_path` and every path in `extra_roots`: the sum over all paths of
-// `by_path` at or below it.
-std::map<std::string, Tally> RollUp(const std::map<std::string, Tally>& by_path,
-                                    const std::vector<std::string>& extra_roots);
 
 void FillStatsRow(const std::string& key, const std::string& label, const Tally& tally,
                   v1::StatsRow* row);

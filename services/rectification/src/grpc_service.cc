@@ -1,8 +1,6 @@
 #include "grpc_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "xuncha/calendar.h"
-#include "xuncha/server.h"
 #include "xuncha/status.h"
 
 namespace xuncha::rectification {
@@ -24,22 +22,7 @@ Status RectificationGrpcService::GetRectificationCase(ServerContext* c,
                                                       const v1::GetRectificationCaseRequest* req,
                                                       v1::RectificationCase* resp) {
   return HandleRpc(c, "GetRectificationCase", auth_, [&](const RequestContext& rc) -> absl::Status {
-    // Directory's AddWorkingDays, asked with this call's token, deadline and request id.
-    auto add_working_days = [&](absl::CivilDay start, int days) -> absl::StatusOr<absl::CivilDay> {
-      ::xuncha::directory::v1::AddWorkingDaysRequest request;
-      request.set_start(FormatDate(start));
-      request.set_days(days);
-      ::xuncha::directory::v1::AddWorkingDaysResponse response;
-      auto context = DownstreamContext(*c);
-      grpc::Status s = directory_.AddWorkingDays(context.get(), request, &response);
-      if (!s.ok()) {
-        absl::Status status = FromGrpcStatus(s);
-        return absl::Status(
-            status.code(), absl::StrCat("report_due_date: directory calendar: ", status.message()));
-      }
-      return ParseDate(response.date(), "report_due_date");
-    };
-    ASSIGN_OR_RETURN(*resp, app_.GetCase(rc, req->id(), add_working_days));
+    ASSIGN_OR_RETURN(*resp, app_.GetCase(rc, req->id()));
     return absl::OkStatus();
   });
 }

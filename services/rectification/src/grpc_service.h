@@ -1,19 +1,16 @@
-// Thin gRPC adapter: unpacks requests, calls RectificationApp, packs responses. No rules here;
-// the one thing it adds is the directory calendar client bound to the incoming call.
+// Thin gRPC adapter: unpacks requests, calls RectificationApp, packs responses. No rules here.
 #pragma once
 
 #include "app.h"
 #include "xuncha/auth.h"
-#include "xuncha/directory/v1/directory.grpc.pb.h"
 #include "xuncha/rectification/v1/rectification.grpc.pb.h"
 
 namespace xuncha::rectification {
 
 class RectificationGrpcService final : public v1::RectificationService::Service {
  public:
-  RectificationGrpcService(RectificationApp& app, const Authenticator& auth,
-                           ::xuncha::directory::v1::DirectoryService::StubInterface& directory)
-      : app_(app), auth_(auth), directory_(directory) {}
+  RectificationGrpcService(RectificationApp& app, const Authenticator& auth)
+      : app_(app), auth_(auth) {}
 
   grpc::Status ListRectificationCases(grpc::ServerContext* c,
                                       const v1::ListRectificationCasesRequest* req,
@@ -78,7 +75,6 @@ class RectificationGrpcService final : public v1::RectificationService::Service 
  private:
   RectificationApp& app_;
   const Authenticator& auth_;
-  ::xuncha::directory::v1::DirectoryService::StubInterface& directory_;
 };
 
 }  // namespace xuncha::rectification

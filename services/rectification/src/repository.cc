@@ -6,6 +6,7 @@
 #include "xuncha/change.h"
 #include "xuncha/paging.h"
 #include "xuncha/periodic.h"
+#include "xuncha/status.h"
 
 namespace xuncha::rectification {
 namespace {
@@ -483,15 +484,18 @@ void Repository::UpsertRules(pqxx::work& tx, const std::string& office_id,
 
 bool Repository::TryLockReminderScan(pqxx::work& tx) { return TryScanLock(tx, "reminder_scan"); }
 
-std::vector<Item> Repository::OverdueWithoutReminder(pqxx::work& tx, absl::CivilDay today,
-                                                     int limit) {
+std::vector<Item> Repository::ItemsDueWithoutReminder(pqxx::work& tx, absl::string_view kind,
+                                                      std::optional<absl::CivilDay> from,
+                                                      absl::CivilDay to, int limit) {
+  // items_open_deadline (partial, open states) serves the deadline range.
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT ", kItemColumns, kItemFrom,
-                   "WHERE i.state IN ('PLANNED', 'IN_PROGRESS') AND i.deadline < $1::date "
+                   "WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
+                   "AND ($1 = '' OR i.deadline >= NULLIF($1, '')::date) AND i.deadline <= $2::date "
                    "AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.item_id = i.id "
-                   "AND m.kind = 'overdue' AND m.state = i.state "
-                   "AND m.reopen_count = i.reopen_count) ORDER BY i.deadline, i.id LIMIT $2"),
-      FormatDate(today), limit);
+                   "AND m.kind = $3 AND m.state = i.state "
+                   "AND m.reopen_count = i.reopen_count) ORDER BY i.deadline, i.id LIMIT $4"),
+      from ? FormatDate(*from) : std::string(), FormatDate(to), std::string(kind), limit);
   std::vector<Item> out;
   for (const auto& row : r) out.push_back(ItemFromRow(row).item);
   return out;
@@ -505,35 +509,157 @@ bool Repository::InsertReminder(pqxx::work& tx, const Item& item, absl::string_v
               .empty();
 }
 
-StatsTallies Repository::Stats(pqxx::work& tx, const StatsFilter& f, absl::CivilDay today) {
-  // GROUPING SETS: one scan for every breakdown. Overdue mirrors IsItemOverdue.
+std::vector<Repository::AwaitingReport> Repository::CasesAwaitingReport(pqxx::work& tx, int limit) {
   pqxx::result r = tx.exec_params(
-      "SELECT grouping(i.category_name), grouping(i.target_unit_path), grouping(i.round_id), "
-      "grouping(i.office_path), i.category_name, i.target_unit_path::text, i.round_id, "
-      "i.office_path::text, max(c.target_unit_name), count(*), "
-      "count(*) FILTER (WHERE i.state = 'ACCEPTED'), "
-      "count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') AND i.deadline < $4::date) "
-      "FROM items i JOIN cases c ON c.id = i.case_id "
-      "WHERE i.office_path <@ $1::ltree "
-      "AND ($2 = '' OR i.target_unit_path <@ NULLIF($2, '')::ltree) "
-      "AND ($3 = '' OR i.round_id = $3) "
-      "GROUP BY GROUPING SETS ((), (i.category_name), (i.target_unit_path), (i.round_id), "
-      "(i.office_path))",
+      absl::StrCat("SELECT ", kCaseColumns,
+                   ", coalesce(s.report_due_working_days, 0), coalesce(s.period_months, 0), "
+                   "coalesce(s.min_supervision_visits, -1) "
+                   "FROM cases c LEFT JOIN office_settings s ON s.office_id = c.office_id "
+                   "WHERE c.state = 'OPEN' AND NOT EXISTS (SELECT 1 FROM case_reports p "
+                   "WHERE p.case_id = c.id AND p.kind = 'RECTIFICATION_REPORT') "
+                   "AND NOT EXISTS (SELECT 1 FROM report_reminders m WHERE m.case_id = c.id "
+                   "AND m.kind = 'overdue') ORDER BY c.feedback_date, c.id LIMIT $1"),
+      limit);
+  std::vector<AwaitingReport> out;
+  for (const auto& row : r) {
+    AwaitingReport& a = out.emplace_back();
+    a.c = CaseFromRow(row);
+    // No settings row: the defaults (GetRules' rule).
+    if (row[18].as<int>() >= 0) {
+      a.rules = {row[16].as<int>(), row[17].as<int>(), row[18].as<int>()};
+    }
+  }
+  return out;
+}
+
+bool Repository::InsertReportReminder(pqxx::work& tx, const std::string& case_id,
+                                      absl::string_view kind, absl::CivilDay due) {
+  return !tx.exec_params(
+                "INSERT INTO report_reminders (case_id, kind, due_date) "
+                "VALUES ($1::uuid, $2, $3::date) ON CONFLICT DO NOTHING RETURNING case_id",
+                case_id, std::string(kind), FormatDate(due))
+              .empty();
+}
+
+int64_t Repository::CalendarVersion(pqxx::work& tx) {
+  return tx.exec1("SELECT coalesce(max(version), 0) FROM calendar_years")[0].as<int64_t>();
+}
+
+absl::StatusOr<WorkingCalendar> Repository::LoadCalendar(pqxx::work& tx) {
+  std::map<int, std::vector<CalendarEntry>> years;
+  for (const auto& row : tx.exec("SELECT year FROM calendar_years")) years[row[0].as<int>()];
+  for (const auto& row : tx.exec("SELECT year, day::text, kind, name FROM calendar_days")) {
+    ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(row[1].c_str(), "calendar_days.day"));
+    years[row[0].as<int>()].push_back({day,
+                                       std::string(row[2].c_str()) == "WORKDAY"
+                                           ? CalendarEntry::Kind::kWorkday
+                                           : CalendarEntry::Kind::kHoliday,
+                                       row[3].c_str()});
+  }
+  WorkingCalendar calendar;
+  for (const auto& [year, entries] : years) RETURN_IF_ERROR(calendar.SetYear(year, entries));
+  return calendar;
+}
+
+void Repository::StoreCalendarYear(pqxx::work& tx, int year,
+                                   const std::vector<CalendarEntry>& entries,
+                                   const std::string& source, bool replace) {
+  const bool stored =
+      !tx.exec_params(
+             replace ? "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
+                       "ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, "
+                       "version = nextval('calendar_version'), updated_at = now() RETURNING year"
+                     : "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
+                       "ON CONFLICT (year) DO NOTHING RETURNING year",
+             year, source)
+           .empty();
+  if (!stored) return;
+  tx.exec_params("DELETE FROM calendar_days WHERE year = $1", year);
+  for (const CalendarEntry& e : entries) {
+    tx.exec_params(
+        "INSERT INTO calendar_days (year, day, kind, name) VALUES ($1, $2::date, $3, $4)", year,
+        FormatDate(e.day), e.kind == CalendarEntry::Kind::kWorkday ? "WORKDAY" : "HOLIDAY", e.name);
+  }
+}
+
+void Repository::LinkEvidence(pqxx::work& tx, const std::string& engagement_id,
+                              const std::string& sha256) {
+  tx.exec_params(
+      "INSERT INTO evidence (engagement_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+      engagement_id, sha256);
+}
+
+std::optional<int> Repository::FirstUnknownEvidence(pqxx::work& tx,
+                                                    const std::string& engagement_id,
+                                                    const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::nullopt;
+  pqxx::result r = tx.exec_params(
+      "SELECT min(u.n - 1) FROM unnest($2::text[]) WITH ORDINALITY AS u(sha256, n) "
+      "WHERE NOT EXISTS (SELECT 1 FROM evidence e WHERE e.engagement_id = $1 "
+      "AND e.sha256 = u.sha256)",
+      engagement_id, PgTextArray(ids));
+  if (r[0][0].is_null()) return std::nullopt;
+  return r[0][0].as<int>();
+}
+
+StatsTallies Repository::Stats(pqxx::work& tx, const StatsFilter& f, absl::CivilDay today) {
+  // The scope (office, org, round) is decided on the cases — a few thousand rows, gist-indexed
+  // paths — and each case's items are counted by category from items_case_tally (index-only,
+  // in group order): no ltree operation, hash or sort per item. GROUPING SETS then run over those
+  // (case, category) sums, and the office roll-up is an ltree join of the per-office sums (a few
+  // dozen rows); no item row reaches C++. An item's office, unit and round are its case's (copied
+  // from the same feedback). Overdue mirrors IsItemOverdue.
+  pqxx::result r = tx.exec_params(
+      "WITH sc AS ("
+      "  SELECT c.id, c.office_path, c.target_unit_path, c.round_id, c.target_unit_name "
+      "  FROM cases c WHERE c.office_path <@ $1::ltree "
+      "  AND ($2 = '' OR c.target_unit_path <@ NULLIF($2, '')::ltree) "
+      "  AND ($3 = '' OR c.round_id = $3)), "
+      "fine AS ("
+      "  SELECT sc.id AS case_id, t.* FROM sc CROSS JOIN LATERAL ("
+      "    SELECT i.category_name, count(*) AS total, "
+      "      count(*) FILTER (WHERE i.state = 'ACCEPTED') AS accepted, "
+      "      count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
+      "        AND i.deadline < $4::date) AS overdue "
+      "    FROM items i WHERE i.case_id = sc.id GROUP BY i.category_name) t), "
+      "g AS ("
+      "  SELECT grouping(f.category_name) AS gc, grouping(sc.target_unit_path) AS gu, "
+      "    grouping(sc.round_id) AS gr, grouping(sc.office_path) AS go, f.category_name, "
+      "    sc.target_unit_path, sc.round_id, sc.office_path, max(sc.target_unit_name) AS name, "
+      "    sum(f.total)::bigint AS total, sum(f.accepted)::bigint AS accepted, "
+      "    sum(f.overdue)::bigint AS overdue "
+      "  FROM fine f JOIN sc ON sc.id = f.case_id "
+      "  GROUP BY GROUPING SETS ((), (f.category_name), (sc.target_unit_path), (sc.round_id), "
+      "    (sc.office_path))), "
+      "offices AS (SELECT office_path, total, accepted, overdue FROM g WHERE go = 0), "
+      "roots AS (SELECT office_path FROM offices "
+      "  UNION SELECT NULLIF($1, '')::ltree WHERE $1 <> '') "
+      "SELECT CASE WHEN gc = 0 THEN 'category' WHEN gu = 0 THEN 'unit' WHEN gr = 0 THEN 'round' "
+      "  ELSE 'total' END, coalesce(CASE WHEN gc = 0 THEN category_name WHEN gu = 0 "
+      "  THEN target_unit_path::text WHEN gr = 0 THEN round_id END, ''), "
+      "  CASE WHEN gu = 0 THEN name ELSE '' END, coalesce(total, 0), coalesce(accepted, 0), "
+      "  coalesce(overdue, 0) "
+      "FROM g WHERE go = 1 "
+      "UNION ALL "
+      "SELECT 'office', r.office_path::text, '', coalesce(sum(o.total), 0), "
+      "  coalesce(sum(o.accepted), 0), coalesce(sum(o.overdue), 0) "
+      "FROM roots r LEFT JOIN offices o ON o.office_path <@ r.office_path "
+      "GROUP BY r.office_path",
       f.office_path, f.org_path, f.round_id, FormatDate(today));
   StatsTallies out;
   for (const auto& row : r) {
-    const Tally t{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
-    const bool by_category = row[0].as<int>() == 0, by_unit = row[1].as<int>() == 0,
-               by_round = row[2].as<int>() == 0, by_office = row[3].as<int>() == 0;
-    if (by_category) {
-      out.by_category[row[4].c_str()] = t;
-    } else if (by_unit) {
-      out.by_unit[row[5].c_str()] = t;
-      out.unit_names[row[5].c_str()] = row[8].c_str();
-    } else if (by_round) {
-      out.by_round[row[6].c_str()] = t;
-    } else if (by_office) {
-      out.by_office[row[7].c_str()] = t;
+    const std::string kind = row[0].c_str();
+    const std::string key = row[1].c_str();
+    const Tally t{row[3].as<int64_t>(), row[4].as<int64_t>(), row[5].as<int64_t>()};
+    if (kind == "category") {
+      out.by_category[key] = t;
+    } else if (kind == "unit") {
+      out.by_unit[key] = t;
+      out.unit_names[key] = row[2].c_str();
+    } else if (kind == "round") {
+      out.by_round[key] = t;
+    } else if (kind == "office") {
+      out.by_office[key] = t;
     } else {
       out.totals = t;
     }

@@ -125,9 +125,36 @@ class Repository {
 
   // Reminder scan: a transaction-scoped advisory lock so that one replica scans at a time.
   static bool TryLockReminderScan(pqxx::work& tx);
-  // Items overdue on `today` (IsItemOverdue in SQL) without an overdue reminder in their state.
-  static std::vector<Item> OverdueWithoutReminder(pqxx::work& tx, absl::CivilDay today, int limit);
+  // PLANNED or IN_PROGRESS items whose deadline is in [from, to] (from unset: no lower bound)
+  // and that have no `kind` reminder yet in their state and reopening.
+  static std::vector<Item> ItemsDueWithoutReminder(pqxx::work& tx, absl::string_view kind,
+                                                   std::optional<absl::CivilDay> from,
+                                                   absl::CivilDay to, int limit);
   static bool InsertReminder(pqxx::work& tx, const Item& item, absl::string_view kind);
+  // OPEN cases without a RECTIFICATION_REPORT and not yet reminded as overdue, with their
+  // office's rules: the due date needs the calendar, so the scan computes it.
+  struct AwaitingReport {
+    StoredCase c;
+    RectificationRules rules;
+  };
+  static std::vector<AwaitingReport> CasesAwaitingReport(pqxx::work& tx, int limit);
+  static bool InsertReportReminder(pqxx::work& tx, const std::string& case_id,
+                                   absl::string_view kind, absl::CivilDay due);
+
+  // Calendar replica. The version moves whenever a year is stored or replaced.
+  static int64_t CalendarVersion(pqxx::work& tx);
+  static absl::StatusOr<WorkingCalendar> LoadCalendar(pqxx::work& tx);
+  // `replace` false: only when the year is absent (the shipped default never overrides a
+  // correction received from directory).
+  static void StoreCalendarYear(pqxx::work& tx, int year, const std::vector<CalendarEntry>& entries,
+                                const std::string& source, bool replace);
+
+  // Evidence replica (fieldwork.evidence.linked).
+  static void LinkEvidence(pqxx::work& tx, const std::string& engagement_id,
+                           const std::string& sha256);
+  // Index of the first id not linked to the engagement, if any.
+  static std::optional<int> FirstUnknownEvidence(pqxx::work& tx, const std::string& engagement_id,
+                                                 const std::vector<std::string>& ids);
 
   // `today` decides overdue (the same rule as IsItemOverdue, in SQL).
   static StatsTallies Stats(pqxx::work& tx, const StatsFilter& filter, absl::CivilDay today);

@@ -1,6 +1,6 @@
 // Unit tests of the rectification rules: the item state machine, plans, overdue, case
-// acceptance, the deadline arithmetic over the working-day calendar, completion rates, roll-up
-// and the ledger CSV.
+// acceptance, the deadline arithmetic over the working-day calendar (and the replica's checks of
+// directory's years), evidence ids, reminder kinds, completion rates and the ledger CSV.
 #include "domain.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "xuncha/calendar.h"
+#include "xuncha/embedded.h"
+
+namespace xuncha {
+extern const EmbeddedFileList rectification_calendar;
+}  // namespace xuncha
 
 namespace xuncha::rectification {
 namespace {
@@ -197,21 +202,91 @@ TEST(Stats, CompletionRateRoundsToOneDecimal) {
   EXPECT_EQ(CompletionRate(7, 7), 100.0);
 }
 
-TEST(Stats, RollUpSumsEverythingBelowAPathLabelWise) {
-  std::map<std::string, Tally> by_office = {
-      {"c1", {10, 5, 1}}, {"c1.a", {20, 10, 2}}, {"c1.a.x", {4, 4, 0}}, {"c1.ab", {100, 0, 50}}};
-  auto rolled = RollUp(by_office, {"c1", "c2"});
-  EXPECT_EQ(rolled["c1"].total, 134);
-  EXPECT_EQ(rolled["c1"].accepted, 19);
-  EXPECT_EQ(rolled["c1"].overdue, 53);
-  EXPECT_EQ(rolled["c1.a"].total, 24);  // not c1.ab
-  EXPECT_EQ(rolled["c1.a"].accepted, 14);
-  EXPECT_EQ(rolled["c1.a.x"].total, 4);
-  EXPECT_EQ(rolled["c1.ab"].total, 100);
-  EXPECT_EQ(rolled["c2"].total, 0);
+TEST(Stats, RowCarriesTheRate) {
+  // The roll-up itself is SQL (repository.cc); rectification_pgtest checks c1 ⊇ c1.a ⊉ c1.ab.
   v1::StatsRow row;
-  FillStatsRow("c1.a", "", rolled["c1.a"], &row);
+  FillStatsRow("c1.a", "某县", Tally{24, 14, 2}, &row);
+  EXPECT_EQ(row.key(), "c1.a");
+  EXPECT_EQ(row.label(), "某县");
+  EXPECT_EQ(row.total(), 24);
+  EXPECT_EQ(row.overdue(), 2);
   EXPECT_EQ(row.completion_rate(), 58.3);
+}
+
+TEST(Evidence, IdsAreFieldworkShaAddressesWithoutRepeats) {
+  const std::string a(64, 'a'), b = std::string(63, '0') + "f";
+  google::protobuf::RepeatedPtrField<std::string> ids;
+  ids.Add()->assign(a);
+  ids.Add()->assign(b);
+  EXPECT_TRUE(ValidateEvidenceIds("evidence_ids", ids).ok());
+  ids.Add()->assign(std::string(64, 'A'));  // upper case is not how fieldwork names files
+  absl::Status s = ValidateEvidenceIds("evidence_ids", ids);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(s.message(), "evidence_ids[2]:")) << s;
+  *ids.Mutable(2) = b;
+  s = ValidateEvidenceIds("report.evidence_ids", ids);
+  EXPECT_TRUE(absl::StartsWith(s.message(), "report.evidence_ids[2]: repeats")) << s;
+  *ids.Mutable(2) = "3f2b1c3e-0000-4000-8000-000000000000";  // a uuid is not an evidence id
+  EXPECT_FALSE(ValidateEvidenceIds("evidence_ids", ids).ok());
+}
+
+TEST(CalendarReplica, DirectoryYearIsCheckedLikeDirectoryChecksIt) {
+  ::xuncha::directory::v1::CalendarYear year;
+  year.set_year(2026);
+  auto* day = year.add_days();
+  day->set_date("2026-10-01");
+  day->set_kind(::xuncha::directory::v1::CalendarDay::HOLIDAY);
+  day->set_name("国庆节");
+  auto* worked = year.add_days();
+  worked->set_date("2026-10-10");  // a Saturday
+  worked->set_kind(::xuncha::directory::v1::CalendarDay::WORKDAY);
+  auto entries = CalendarYearEntries(year);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[1].kind, CalendarEntry::Kind::kWorkday);
+  worked->set_date("2026-10-09");  // a Friday: WORKDAY would mean nothing
+  EXPECT_FALSE(CalendarYearEntries(year).ok());
+  worked->set_date("2027-01-02");  // outside the year
+  EXPECT_FALSE(CalendarYearEntries(year).ok());
+  worked->set_date("2026-10-10");
+  worked->set_kind(::xuncha::directory::v1::CalendarDay::KIND_UNSPECIFIED);
+  EXPECT_EQ(CalendarYearEntries(year).status().message(),
+            "days[1].kind: must be HOLIDAY or WORKDAY");
+  year.set_year(1999);
+  EXPECT_FALSE(CalendarYearEntries(year).ok());
+}
+
+TEST(CalendarReplica, ShippedFileGivesTheNationalDayDueDate) {
+  // The file compiled into xuncha-rectification is directory's own data file.
+  WorkingCalendar calendar;
+  for (const EmbeddedFile& file : rectification_calendar) {
+    auto parsed = ParseCalendarFile(file.content);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    for (int year : parsed->years) {
+      std::vector<CalendarEntry> entries;
+      for (const auto& e : parsed->entries) {
+        if (e.day.year() == year) entries.push_back(e);
+      }
+      ASSERT_TRUE(calendar.SetYear(year, entries).ok());
+    }
+  }
+  EXPECT_TRUE(calendar.HasYear(2025));
+  EXPECT_TRUE(calendar.HasYear(2026));
+  auto due = ReportDueDate(absl::CivilDay(2025, 9, 26), {},
+                           [&](absl::CivilDay d, int n) { return calendar.AddWorkingDays(d, n); });
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(*due, absl::CivilDay(2025, 10, 16));
+}
+
+TEST(Reminders, OverdueDueSoonOrNothing) {
+  const absl::CivilDay today(2025, 9, 26);  // Friday
+  const absl::CivilDay limit(2025, 9, 30);  // + 3 working days: Sun 09-28 (worked), 09-29, 09-30
+  EXPECT_EQ(DueReminder(absl::CivilDay(2025, 9, 25), today, limit), ReminderKind::kOverdue);
+  EXPECT_EQ(DueReminder(today, today, limit), ReminderKind::kDueSoon);  // due today: not late yet
+  EXPECT_EQ(DueReminder(limit, today, limit), ReminderKind::kDueSoon);
+  EXPECT_EQ(DueReminder(absl::CivilDay(2025, 10, 1), today, limit), std::nullopt);
+  EXPECT_EQ(ReminderKindName(ReminderKind::kDueSoon), "due_soon");
+  EXPECT_EQ(ReminderKindName(ReminderKind::kOverdue), "overdue");
 }
 
 TEST(Recheck, DrawIsReproducibleAndSized) {

@@ -1,7 +1,7 @@
 // End-to-end tests of the real xuncha-rectification binary against the harness's PostgreSQL and
-// Redis, with the real xuncha-directory binary next to it for the working-day calendar. Feedback
-// and engagements arrive the way issues and planning publish them (XADD to their streams); tokens
-// are signed here with the key pair directory is started with.
+// Redis. Feedback, engagements, calendar years and evidence links arrive the way issues, planning,
+// directory and fieldwork publish them (XADD to their streams); tokens are signed here. No other
+// service runs: the working-day calendar is rectification's own replica.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,8 +16,11 @@
 #include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
+#include "xuncha/calendar.h"
 #include "xuncha/crypto.h"
+#include "xuncha/directory/v1/directory.pb.h"
 #include "xuncha/engagements.h"
+#include "xuncha/fieldwork/v1/fieldwork.pb.h"
 #include "xuncha/issues/v1/issues.pb.h"
 #include "xuncha/pg.h"
 #include "xuncha/rectification/v1/rectification.grpc.pb.h"
@@ -45,37 +48,7 @@ class RectificationTest : public ::testing::Test {
     ASSERT_TRUE(signer.ok());
     signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
     prefix_ = testing::UniqueName("test:");
-    // Both services share one database, as in production; ltree goes to public first so that
-    // the second service's schema sees the type (see planning_pgtest.cc).
-    {
-      PgPoolOptions o;
-      o.url = db_.url();
-      PgPool pool(o);
-      ASSERT_TRUE(pool.Transact([](pqxx::work& tx) {
-                        tx.exec("CREATE EXTENSION IF NOT EXISTS ltree SCHEMA public");
-                        return absl::OkStatus();
-                      })
-                      .ok());
-    }
-    const std::string dir_address = absl::StrCat("127.0.0.1:", testing::FreePort());
-    ASSERT_TRUE(directory_.Start(
-        {XUNCHA_DIRECTORY_BIN, "--listen=" + dir_address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + tmp_ + "/key.pem",
-         "--admin_password=" + RandomHex(12), "--password_hash=fast",
-         "--event_stream_prefix=" + prefix_},
-        tmp_ + "/directory.log"));
-    ASSERT_TRUE(testing::WaitForServing(dir_address, 20000))
-        << testing::ReadFile(tmp_ + "/directory.log");
-    const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-    ASSERT_TRUE(service_.Start(
-        {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
-         "--directory_addr=" + dir_address, "--event_stream_prefix=" + prefix_},
-        tmp_ + "/rectification.log"));
-    ASSERT_TRUE(testing::WaitForServing(address, 20000))
-        << testing::ReadFile(tmp_ + "/rectification.log");
-    stub_ = v1::RectificationService::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    StartService();
     redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(testing::RedisAddress()));
     PgPoolOptions o;
     o.url = db_.url();
@@ -97,7 +70,43 @@ class RectificationTest : public ::testing::Test {
   void TearDown() override {
     stub_.reset();
     service_.Stop(SIGTERM);
-    directory_.Stop(SIGTERM);
+  }
+
+  void StartService() {
+    const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+    ASSERT_TRUE(service_.Start(
+        {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
+         "--event_stream_prefix=" + prefix_},
+        tmp_ + "/rectification.log"));
+    ASSERT_TRUE(testing::WaitForServing(address, 20000))
+        << testing::ReadFile(tmp_ + "/rectification.log");
+    stub_ = v1::RectificationService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  }
+
+  // Fieldwork stores a file for the engagement: its `fieldwork.evidence.linked`. Returns the
+  // SHA-256 once the replica holds it (the consumer reads several streams, so order across them
+  // is not given).
+  std::string LinkEvidence(const std::string& engagement_id, const std::string& content) {
+    const std::string sha256 = Sha256Hex(content);
+    ::xuncha::fieldwork::v1::EvidenceEvent event;
+    event.set_sha256(sha256);
+    event.set_engagement_id(engagement_id);
+    Xadd("fieldwork", NewUuid(), "fieldwork.evidence.linked", "evidence/" + sha256, event);
+    for (int i = 0; i < 400 && Count("evidence", "sha256 = '" + sha256 + "'") == 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_EQ(Count("evidence", "sha256 = '" + sha256 + "'"), 1);
+    return sha256;
+  }
+
+  int64_t Count(const std::string& table, const std::string& where) {
+    auto n = pool_->TransactWith<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+      return tx.exec1("SELECT count(*) FROM " + table + " WHERE " + where)[0].as<int64_t>();
+    });
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -1;
   }
 
   std::string Token(const std::string& office_id, const std::string& office_path,
@@ -189,12 +198,13 @@ class RectificationTest : public ::testing::Test {
   void Rectify(const std::string& item_id, bool accept = true) {
     Item item;
     ASSERT_TRUE(Plan(item_id, "2025-12-31", liaison_, &item).ok());
+    const std::string evidence = LinkEvidence(item.engagement_id(), "整改佐证材料 " + item_id);
     v1::StartRectificationItemRequest start;
     start.set_id(item_id);
     ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
     v1::CompleteRectificationItemRequest complete;
     complete.set_id(item_id);
-    complete.add_evidence_ids(NewUuid());
+    complete.add_evidence_ids(evidence);
     complete.set_note("已清退全部超标准费用并修订制度");
     grpc::Status s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
     ASSERT_TRUE(s.ok()) << s.error_message();
@@ -230,7 +240,7 @@ class RectificationTest : public ::testing::Test {
   testing::TestDatabase db_;
   std::string tmp_, prefix_;
   std::unique_ptr<TokenSigner> signer_;
-  ChildProcess directory_, service_;
+  ChildProcess service_;
   std::unique_ptr<v1::RectificationService::Stub> stub_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<PgPool> pool_;
@@ -261,8 +271,8 @@ TEST_F(RectificationTest, SameFeedbackDeliveredThreeTimesOpensOneCaseAndOneItemP
   EXPECT_EQ(c.report_id(), f.report_id());
   EXPECT_EQ(OutboxCount("rectification.case.opened"), 2);  // this case and the marker's
   EXPECT_EQ(OutboxCount("rectification.item.opened"), 4);
-  // Directory's calendar: Friday 2025-09-26 + 10 working days across National Day, counting
-  // the worked Sunday 09-28 and Saturday 10-11.
+  // The replica's calendar (directory's shipped file): Friday 2025-09-26 + 10 working days
+  // across National Day, counting the worked Sunday 09-28 and Saturday 10-11.
   EXPECT_EQ(c.report_due_date(), "2025-10-16");
   EXPECT_EQ(c.period_end(), "2025-11-26");
   EXPECT_EQ(c.min_supervision_visits(), 2);
@@ -449,6 +459,46 @@ TEST_F(RectificationTest, BadInputIsRefusedAndChangesNothing) {
   const Item after = GetCase(c.id(), city_staff_).items(0);
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
   EXPECT_EQ(OutboxCount("rectification.item.plan_updated"), 0);
+
+  // An evidence id fieldwork never stored, and one it stored for another engagement: both
+  // refused naming the entry, on an item that is IN_PROGRESS (so the state is not the reason).
+  ASSERT_TRUE(Plan(before.id(), "2025-12-31", liaison_, &item).ok());
+  ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
+  const Item started = item;
+  const std::string known = LinkEvidence(f.engagement_id(), "接待费用清退凭证");
+  const std::string elsewhere = LinkEvidence(NewUuid(), "另一单位的材料");
+  complete.clear_evidence_ids();
+  complete.add_evidence_ids(known);
+  complete.add_evidence_ids(Sha256Hex("从未上传的文件"));
+  s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "evidence_ids[1]: no evidence"))
+      << s.error_message();
+  *complete.mutable_evidence_ids(1) = elsewhere;
+  s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "evidence_ids[1]:")) << s.error_message();
+  EXPECT_EQ(GetCase(c.id(), city_staff_).items(0).SerializeAsString(), started.SerializeAsString());
+  EXPECT_EQ(OutboxCount("rectification.item.completed"), 0);
+  // The same for a case report's evidence.
+  v1::AddCaseReportRequest report;
+  report.set_case_id(c.id());
+  report.mutable_report()->set_kind(v1::CaseReport::RECTIFICATION_REPORT);
+  report.mutable_report()->set_title("整改情况报告");
+  report.mutable_report()->set_submitted_on("2025-06-20");
+  report.mutable_report()->add_evidence_ids(elsewhere);
+  v1::CaseReport stored;
+  s = stub_->AddCaseReport(Ctx(liaison_).get(), report, &stored);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "report.evidence_ids[0]: no evidence"))
+      << s.error_message();
+  EXPECT_EQ(GetCase(c.id(), city_staff_).reports_size(), 0);
+  // With evidence that is there, the claim goes through.
+  complete.mutable_evidence_ids()->RemoveLast();
+  s = stub_->CompleteRectificationItem(Ctx(liaison_).get(), complete, &item);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(item.evidence_ids_size(), 1);
+  EXPECT_EQ(item.evidence_ids(0), known);
 }
 
 TEST_F(RectificationTest, ReturnedPlanRejectedClaimAndOfficeRules) {
@@ -599,15 +649,31 @@ TEST_F(RectificationTest, DisclosureRulesAndReproducibleRecheck) {
   EXPECT_EQ(read.rechecks_size(), 3);
 }
 
-TEST_F(RectificationTest, TwoReplicasEmitEachOverdueReminderOncePerState) {
-  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 3);
+TEST_F(RectificationTest, TwoReplicasEmitEachReminderOncePerState) {
+  const absl::CivilDay today = TodayInChina();
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-06-01", 4);
   PublishFeedback(f, NewUuid());
+  // County A answers within 1 working day; its case was fed back today, so its first report is
+  // due within the 3-working-day window.
+  FedBack fresh = Feedback(county_a_, "c1.a", "c1.a.t5", FormatDate(today), 1);
+  PublishFeedback(fresh, NewUuid());
+  v1::RectificationSettings settings;
+  settings.set_report_due_working_days(1);
+  settings.set_period_months(2);
+  settings.set_min_supervision_visits(2);
+  v1::RectificationSettings saved;
+  ASSERT_TRUE(stub_
+                  ->UpdateRectificationSettings(
+                      Ctx(Token(county_a_, "c1.a", {"OFFICE_ADMIN"})).get(), settings, &saved)
+                  .ok());
   v1::RectificationCase c =
-      GetCase(WaitForCase(f.engagement_id(), 3, city_staff_).id(), city_staff_);
+      GetCase(WaitForCase(f.engagement_id(), 4, city_staff_).id(), city_staff_);
+  WaitForCase(fresh.engagement_id(), 1, county_a_staff_);
   Item item;
   ASSERT_TRUE(Plan(c.items(0).id(), "2025-06-02", liaison_, &item).ok());
   ASSERT_TRUE(Plan(c.items(1).id(), "2025-06-03", liaison_, &item).ok());
   ASSERT_TRUE(Plan(c.items(2).id(), "2099-12-31", liaison_, &item).ok());
+  ASSERT_TRUE(Plan(c.items(3).id(), FormatDate(today + 1), liaison_, &item).ok());
 
   ChildProcess replicas[2];
   for (int i = 0; i < 2; ++i) {
@@ -618,30 +684,91 @@ TEST_F(RectificationTest, TwoReplicasEmitEachOverdueReminderOncePerState) {
          "--event_stream_prefix=" + prefix_, "--reminder_scan_interval=50ms"},
         absl::StrCat(tmp_, "/replica", i, ".log")));
   }
+  auto reminders = [&] {
+    return OutboxCount("rectification.item.overdue") + OutboxCount("rectification.item.due_soon") +
+           OutboxCount("rectification.report.overdue") +
+           OutboxCount("rectification.report.due_soon");
+  };
   auto wait_for = [&](int64_t n) {
-    for (int i = 0; i < 400 && OutboxCount("rectification.item.overdue") < n; ++i) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    for (int i = 0; i < 400 && reminders() < n; ++i) absl::SleepFor(absl::Milliseconds(50));
     // Let both replicas scan many more times before counting.
     absl::SleepFor(absl::Seconds(1));
   };
-  wait_for(2);
+  wait_for(5);
   EXPECT_EQ(OutboxCount("rectification.item.overdue"), 2);
+  EXPECT_EQ(OutboxCount("rectification.item.due_soon"), 1);    // items(3); 2099 is far off
+  EXPECT_EQ(OutboxCount("rectification.report.overdue"), 1);   // the city case, no report
+  EXPECT_EQ(OutboxCount("rectification.report.due_soon"), 1);  // county A's fresh case
+  EXPECT_EQ(Count("reminders", "kind = 'due_soon'"), 1);
+  EXPECT_EQ(Count("report_reminders", "true"), 2);
   // Started: a new state, so one more reminder for that item and no other.
   v1::StartRectificationItemRequest start;
   start.set_id(c.items(0).id());
   ASSERT_TRUE(stub_->StartRectificationItem(Ctx(liaison_).get(), start, &item).ok());
-  wait_for(3);
+  wait_for(6);
   EXPECT_EQ(OutboxCount("rectification.item.overdue"), 3);
+  EXPECT_EQ(reminders(), 6);
+  // Once the report is in, the county case is reminded of nothing more.
+  v1::AddCaseReportRequest report;
+  report.set_case_id(WaitForCase(fresh.engagement_id(), 1, county_a_staff_).id());
+  report.mutable_report()->set_kind(v1::CaseReport::RECTIFICATION_REPORT);
+  report.mutable_report()->set_title("整改情况报告");
+  report.mutable_report()->set_submitted_on(FormatDate(today));
+  v1::CaseReport stored;
+  ASSERT_TRUE(stub_->AddCaseReport(Ctx(county_a_staff_).get(), report, &stored).ok());
+  wait_for(7);
+  EXPECT_EQ(reminders(), 6);
   for (auto& r : replicas) EXPECT_EQ(r.Stop(SIGTERM), 0);
 }
 
+TEST_F(RectificationTest, CalendarCorrectionsFromDirectoryAreAppliedAndSurviveARestart) {
+  FedBack f = Feedback(city_, "c1", "c1.d9", "2025-09-26", 1);
+  PublishFeedback(f, NewUuid());
+  const std::string id = WaitForCase(f.engagement_id(), 1, city_staff_).id();
+  EXPECT_EQ(GetCase(id, city_staff_).report_due_date(), "2025-10-16");  // the shipped file
+
+  using Day = ::xuncha::directory::v1::CalendarDay;
+  ::xuncha::directory::v1::CalendarYear year;
+  year.set_year(2025);
+  auto add = [&](const std::string& date, Day::Kind kind) {
+    Day* d = year.add_days();
+    d->set_date(date);
+    d->set_kind(kind);
+    d->set_name("国庆节");
+  };
+  add("2025-09-28", Day::WORKDAY);
+  for (int d : {1, 2, 3, 6, 7, 8})
+    add(absl::StrCat("2025-10-0", d), Day::HOLIDAY);  // 4, 5: weekend
+  add("2025-10-10", Day::WORKDAY);  // a Friday: nonsense, the whole year is refused
+  Xadd("directory", NewUuid(), "directory.calendar.updated", "calendar/2025", year);
+  year.mutable_days()->RemoveLast();
+  add("2025-10-11", Day::WORKDAY);
+  add("2025-10-13", Day::HOLIDAY);  // the correction: one more day off
+  Xadd("directory", NewUuid(), "directory.calendar.updated", "calendar/2025", year);
+  std::string due;
+  for (int i = 0; i < 400 && due != "2025-10-17"; ++i) {
+    due = GetCase(id, city_staff_).report_due_date();
+    if (due != "2025-10-17") absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(due, "2025-10-17");
+  EXPECT_EQ(Count("calendar_years", "year = 2025 AND source LIKE 'event:%'"), 1);
+  // A restart seeds the shipped file again, which must not undo directory's correction.
+  service_.Stop(SIGTERM);
+  StartService();
+  EXPECT_EQ(GetCase(id, city_staff_).report_due_date(), "2025-10-17");
+  EXPECT_EQ(Count("calendar_days", "year = 2025"), 9);
+}
+
 TEST_F(RectificationTest, StatsRollUpAndLedger) {
-  // City: 6 items, 4 accepted, 1 overdue; county A: 4 items, 1 accepted.
+  // City: 6 items, 4 accepted, 1 overdue; county A: 4 items, 1 accepted; county AB (path c1.ab,
+  // a sibling whose label starts like c1.a's): 1 item.
   FedBack city = Feedback(city_, "c1", "c1.d9", "2025-06-01", 6);
   FedBack county = Feedback(county_a_, "c1.a", "c1.a.t5", "2025-06-01", 4);
+  FedBack sibling = Feedback(NewUuid(), "c1.ab", "c1.ab.t1", "2025-06-01", 1);
   PublishFeedback(city, NewUuid());
   PublishFeedback(county, NewUuid());
+  PublishFeedback(sibling, NewUuid());
+  WaitForCase(sibling.engagement_id(), 1, city_staff_);
   const v1::RectificationCase cc =
       GetCase(WaitForCase(city.engagement_id(), 6, city_staff_).id(), city_staff_);
   const v1::RectificationCase ac =
@@ -673,23 +800,29 @@ TEST_F(RectificationTest, StatsRollUpAndLedger) {
   v1::GetRectificationStatsRequest req;
   v1::RectificationStats stats;
   ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), req, &stats).ok());
-  EXPECT_EQ(stats.totals().total(), 10);
+  EXPECT_EQ(stats.totals().total(), 11);
   EXPECT_EQ(stats.totals().accepted(), 5);
   EXPECT_EQ(stats.totals().overdue(), 1);
-  EXPECT_EQ(stats.totals().completion_rate(), 50.0);
+  EXPECT_EQ(stats.totals().completion_rate(), 45.5);
   std::map<std::string, v1::StatsRow> offices;
   for (const auto& r : stats.by_office()) offices[r.key()] = r;
-  EXPECT_EQ(offices["c1"].total(), 10);  // rolled up: the city with its county
-  EXPECT_EQ(offices["c1.a"].total(), 4);
+  EXPECT_EQ(stats.by_office_size(), 3);
+  EXPECT_EQ(offices["c1"].total(), 11);  // rolled up: the city with its counties
+  EXPECT_EQ(offices["c1"].accepted(), 5);
+  EXPECT_EQ(offices["c1"].overdue(), 1);
+  EXPECT_EQ(offices["c1.a"].total(), 4);  // not c1.ab's
   EXPECT_EQ(offices["c1.a"].completion_rate(), 25.0);
+  EXPECT_EQ(offices["c1.ab"].total(), 1);
   std::map<std::string, v1::StatsRow> categories;
   for (const auto& r : stats.by_category()) categories[r.key()] = r;
-  EXPECT_EQ(categories["违反中央八项规定精神"].total(), 5);  // issues 1, 3, 5 of each case
-  EXPECT_EQ(stats.by_unit_size(), 2);
-  EXPECT_EQ(stats.by_round_size(), 2);
+  EXPECT_EQ(categories["违反中央八项规定精神"].total(), 6);  // issues 1, 3, 5 of each case
+  EXPECT_EQ(stats.by_unit_size(), 3);
+  EXPECT_EQ(stats.by_round_size(), 3);
   // The county sees only itself; a liaison sees no statistics.
   ASSERT_TRUE(stub_->GetRectificationStats(Ctx(county_a_staff_).get(), req, &stats).ok());
   EXPECT_EQ(stats.totals().total(), 4);
+  ASSERT_EQ(stats.by_office_size(), 1);  // its own office only, not the sibling c1.ab
+  EXPECT_EQ(stats.by_office(0).key(), "c1.a");
   EXPECT_EQ(stub_->GetRectificationStats(Ctx(liaison_).get(), req, &stats).error_code(),
             StatusCode::PERMISSION_DENIED);
   req.set_org("c1.a");
