@@ -405,8 +405,8 @@ absl::StatusOr<v1::ClueBacklog> CluesApp::GetClueBacklog(const RequestContext& r
     return absl::PermissionDeniedError(
         absl::StrCat("org: the backlog of ", org, " is not within your office"));
   }
-  return pool_.TransactWith<v1::ClueBacklog>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ClueBacklog> {
+  return pool_.ReadWith<v1::ClueBacklog>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ClueBacklog> {
         ASSIGN_OR_RETURN(std::vector<Clue> clues, Repository::OpenCluesUnder(tx, org));
         return BuildBacklog(org, clues, TodayInChina());
       });
@@ -423,8 +423,8 @@ absl::StatusOr<v1::ReferralRules> CluesApp::GetReferralRules(
   if (!IsOfficeStaff(p) || office_id != p.office_id) {
     return absl::PermissionDeniedError("referral rules are read by the office's own staff");
   }
-  return pool_.TransactWith<v1::ReferralRules>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ReferralRules> {
+  return pool_.ReadWith<v1::ReferralRules>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ReferralRules> {
         ASSIGN_OR_RETURN(std::optional<v1::ReferralRules> rules,
                          Repository::FindReferralRules(tx, office_id));
         if (rules) return *rules;

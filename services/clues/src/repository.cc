@@ -63,8 +63,8 @@ absl::StatusOr<Clue> Repository::InsertClue(pqxx::work& tx, Clue clue) {
   return **inserted;
 }
 
-absl::StatusOr<std::optional<Clue>> Repository::FindClue(pqxx::work& tx, const std::string& id,
-                                                         bool for_update) {
+absl::StatusOr<std::optional<Clue>> Repository::FindClue(pqxx::transaction_base& tx,
+                                                         const std::string& id, bool for_update) {
   pqxx::result r =
       tx.exec_params(absl::StrCat("SELECT ", kClueColumns, " FROM clues WHERE id = $1::uuid",
                                   for_update ? " FOR UPDATE" : ""),
@@ -85,7 +85,7 @@ absl::StatusOr<Clue> Repository::SaveClue(pqxx::work& tx, Clue clue) {
   return clue;
 }
 
-absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::work& tx,
+absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::transaction_base& tx,
                                                               const ClueListScope& scope,
                                                               const Page& page) {
   const auto [after_micros, after_id] = SplitPageKey(page.after);
@@ -118,13 +118,13 @@ absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::work& tx,
   return out;
 }
 
-absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::work& tx,
+absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::transaction_base& tx,
                                                             const std::string& office_id) {
   return ParseClues(tx.exec_params(
       "SELECT body FROM clues WHERE office_id = $1 ORDER BY created_at, id", office_id));
 }
 
-absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::work& tx,
+absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::transaction_base& tx,
                                                              const std::string& org_path) {
   return ParseClues(tx.exec_params(
       "SELECT body FROM clues WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' "
@@ -132,7 +132,8 @@ absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::work& tx,
       org_path));
 }
 
-absl::StatusOr<std::vector<Clue>> Repository::UndisposedReferredClues(pqxx::work& tx, int limit) {
+absl::StatusOr<std::vector<Clue>> Repository::UndisposedReferredClues(pqxx::transaction_base& tx,
+                                                                      int limit) {
   return ParseClues(tx.exec_params(
       "SELECT body FROM clues WHERE state IN ('REFERRED', 'ACKNOWLEDGED') "
       // An overdue reminder is the last one a clue gets: leave those out of the scan.
@@ -150,8 +151,9 @@ bool Repository::ClaimReminder(pqxx::work& tx, const std::string& clue_id,
               .empty();
 }
 
-std::vector<AccessLogRow> Repository::ClueReads(pqxx::work& tx, const std::string& resource,
-                                                int64_t after_seq, int limit) {
+std::vector<AccessLogRow> Repository::ClueReads(pqxx::transaction_base& tx,
+                                                const std::string& resource, int64_t after_seq,
+                                                int limit) {
   std::vector<AccessLogRow> out;
   for (const auto& row : tx.exec_params(
            "SELECT seq, actor, at, request_id FROM audit_log WHERE resource = $1 AND action = "
@@ -164,7 +166,7 @@ std::vector<AccessLogRow> Repository::ClueReads(pqxx::work& tx, const std::strin
 }
 
 absl::StatusOr<std::optional<v1::ReferralRules>> Repository::FindReferralRules(
-    pqxx::work& tx, const std::string& office_id) {
+    pqxx::transaction_base& tx, const std::string& office_id) {
   pqxx::result r =
       tx.exec_params("SELECT body FROM referral_rules WHERE office_id = $1", office_id);
   if (r.empty()) return std::nullopt;

@@ -41,29 +41,31 @@ class Repository {
   // Same, but returns nullopt instead of an error on a duplicate source (event replays).
   static absl::StatusOr<std::optional<Clue>> InsertClueIfNew(pqxx::work& tx, Clue clue);
   // Locks the row when `for_update` so concurrent transitions serialise.
-  static absl::StatusOr<std::optional<Clue>> FindClue(pqxx::work& tx, const std::string& id,
-                                                      bool for_update);
+  static absl::StatusOr<std::optional<Clue>> FindClue(pqxx::transaction_base& tx,
+                                                      const std::string& id, bool for_update);
   static absl::StatusOr<Clue> SaveClue(pqxx::work& tx, Clue clue);
   // Ordered by (created_at, id); `page.after` is a PageKey(micros, id) as in ListedClue.
-  static absl::StatusOr<std::vector<ListedClue>> ListClues(pqxx::work& tx,
+  static absl::StatusOr<std::vector<ListedClue>> ListClues(pqxx::transaction_base& tx,
                                                            const ClueListScope& scope,
                                                            const Page& page);
-  static absl::StatusOr<std::vector<Clue>> CluesOfOffice(pqxx::work& tx,
+  static absl::StatusOr<std::vector<Clue>> CluesOfOffice(pqxx::transaction_base& tx,
                                                          const std::string& office_id);
   // Undisposed clues of offices at or below `org_path`.
-  static absl::StatusOr<std::vector<Clue>> OpenCluesUnder(pqxx::work& tx,
+  static absl::StatusOr<std::vector<Clue>> OpenCluesUnder(pqxx::transaction_base& tx,
                                                           const std::string& org_path);
 
   // "clue.read" audit rows of a clue, oldest first, after `after_seq`.
   // Referred clues not yet disposed (the ones a feedback deadline applies to), oldest first.
-  static absl::StatusOr<std::vector<Clue>> UndisposedReferredClues(pqxx::work& tx, int limit);
+  static absl::StatusOr<std::vector<Clue>> UndisposedReferredClues(pqxx::transaction_base& tx,
+                                                                   int limit);
   // Records a reminder; false when this clue already had one of this kind.
   static bool ClaimReminder(pqxx::work& tx, const std::string& clue_id, const std::string& kind);
-  static std::vector<AccessLogRow> ClueReads(pqxx::work& tx, const std::string& resource,
-                                             int64_t after_seq, int limit);
+  static std::vector<AccessLogRow> ClueReads(pqxx::transaction_base& tx,
+                                             const std::string& resource, int64_t after_seq,
+                                             int limit);
 
   static absl::StatusOr<std::optional<v1::ReferralRules>> FindReferralRules(
-      pqxx::work& tx, const std::string& office_id);
+      pqxx::transaction_base& tx, const std::string& office_id);
   static absl::StatusOr<v1::ReferralRules> SaveReferralRules(pqxx::work& tx,
                                                              v1::ReferralRules rules);
 };

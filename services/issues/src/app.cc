@@ -42,15 +42,14 @@ absl::Status IssuesApp::Write(const std::function<absl::Status(pqxx::work&)>& bo
 // Taxonomy
 
 absl::StatusOr<v1::ListTaxonomyResponse> IssuesApp::ListTaxonomy(const RequestContext& rc) {
-  return pool_.TransactWith<v1::ListTaxonomyResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListTaxonomyResponse> {
+  return pool_.ReadWith<v1::ListTaxonomyResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListTaxonomyResponse> {
         v1::ListTaxonomyResponse out;
         for (auto& e : Repository::ListTaxonomy(tx, rc.principal.office_path)) {
           *out.add_entries() = std::move(e);
         }
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::TaxonomyEntry> IssuesApp::CreateTaxonomyEntry(const RequestContext& rc,
@@ -82,7 +81,7 @@ absl::StatusOr<v1::TaxonomyEntry> IssuesApp::CreateTaxonomyEntry(const RequestCo
 // ---------------------------------------------------------------------------------------------
 // Issues
 
-absl::StatusOr<IssuesApp::IssueInContext> IssuesApp::LoadIssue(pqxx::work& tx,
+absl::StatusOr<IssuesApp::IssueInContext> IssuesApp::LoadIssue(pqxx::transaction_base& tx,
                                                                const RequestContext& rc,
                                                                const std::string& id,
                                                                bool for_update) {
@@ -94,7 +93,7 @@ absl::StatusOr<IssuesApp::IssueInContext> IssuesApp::LoadIssue(pqxx::work& tx,
   return ctx;
 }
 
-absl::StatusOr<IssuesApp::IssueInContext> IssuesApp::LoadIssueForWrite(pqxx::work& tx,
+absl::StatusOr<IssuesApp::IssueInContext> IssuesApp::LoadIssueForWrite(pqxx::transaction_base& tx,
                                                                        const RequestContext& rc,
                                                                        const std::string& id) {
   ASSIGN_OR_RETURN(IssueInContext ctx, LoadIssue(tx, rc, id, /*for_update=*/true));
@@ -173,23 +172,21 @@ absl::StatusOr<Issue> IssuesApp::CreateIssue(const RequestContext& rc, const Iss
 
 absl::StatusOr<Issue> IssuesApp::GetIssue(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<Issue>(
-      [&](pqxx::work& tx) -> absl::StatusOr<Issue> {
-        ASSIGN_OR_RETURN(IssueInContext ctx, LoadIssue(tx, rc, id, false));
-        if (CanReadIssues(rc.principal, ctx.access)) return ctx.stored.issue;
-        if (LiaisonMaySee(rc.principal, ctx.access, ctx.stored.issue.state())) {
-          return RedactForLiaison(ctx.stored.issue);
-        }
-        if (ctx.access.liaison) return IssueNotFound(id);
-        return Denied("read", IssueResource(id));
-      },
-      {.read_only = true});
+  return pool_.ReadWith<Issue>([&](pqxx::transaction_base& tx) -> absl::StatusOr<Issue> {
+    ASSIGN_OR_RETURN(IssueInContext ctx, LoadIssue(tx, rc, id, false));
+    if (CanReadIssues(rc.principal, ctx.access)) return ctx.stored.issue;
+    if (LiaisonMaySee(rc.principal, ctx.access, ctx.stored.issue.state())) {
+      return RedactForLiaison(ctx.stored.issue);
+    }
+    if (ctx.access.liaison) return IssueNotFound(id);
+    return Denied("read", IssueResource(id));
+  });
 }
 
 std::vector<StoredIssue> IssuesApp::ReadableIssues(
-    pqxx::work& tx, const RequestContext& rc, IssueFilter filter, const std::string& after,
-    int limit, std::map<std::string, EngagementSnapshot>& engagements, std::string* last_candidate,
-    bool* more, bool include_liaison) {
+    pqxx::transaction_base& tx, const RequestContext& rc, IssueFilter filter,
+    const std::string& after, int limit, std::map<std::string, EngagementSnapshot>& engagements,
+    std::string* last_candidate, bool* more, bool include_liaison) {
   const Principal& p = rc.principal;
   filter.all = p.IsPlatformAdmin();
   if (IsStaff(p) || p.IsApiClient()) filter.office_path = p.office_path;
@@ -237,8 +234,8 @@ absl::StatusOr<v1::ListIssuesResponse> IssuesApp::ListIssues(const RequestContex
     return absl::InvalidArgumentError("state: not a known issue state");
   }
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListIssuesResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListIssuesResponse> {
+  return pool_.ReadWith<v1::ListIssuesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListIssuesResponse> {
         IssueFilter filter;
         filter.engagement_id = request.engagement_id();
         filter.round_id = request.round_id();
@@ -252,8 +249,7 @@ absl::StatusOr<v1::ListIssuesResponse> IssuesApp::ListIssues(const RequestContex
         for (auto& s : issues) *out.add_issues() = std::move(s.issue);
         if (more) out.set_next_page_token(EncodePageToken(last));
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<Issue> IssuesApp::StartVerification(const RequestContext& rc,
@@ -444,8 +440,8 @@ absl::StatusOr<v1::Question> IssuesApp::AskQuestion(const RequestContext& rc,
 absl::StatusOr<v1::ListQuestionsResponse> IssuesApp::ListQuestions(const RequestContext& rc,
                                                                    const std::string& issue_id) {
   RETURN_IF_ERROR(ValidateId("issue_id", issue_id));
-  return pool_.TransactWith<v1::ListQuestionsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListQuestionsResponse> {
+  return pool_.ReadWith<v1::ListQuestionsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListQuestionsResponse> {
         ASSIGN_OR_RETURN(IssueInContext ctx, LoadIssue(tx, rc, issue_id, false));
         const Issue& issue = ctx.stored.issue;
         if (!CanReadIssues(rc.principal, ctx.access) &&
@@ -461,8 +457,7 @@ absl::StatusOr<v1::ListQuestionsResponse> IssuesApp::ListQuestions(const Request
         out.set_issue_state(issue.state());
         for (auto& q : Repository::ListQuestions(tx, issue_id)) *out.add_questions() = q;
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Question> IssuesApp::AnswerQuestion(const RequestContext& rc,
@@ -502,7 +497,7 @@ absl::StatusOr<v1::Question> IssuesApp::AnswerQuestion(const RequestContext& rc,
 // ---------------------------------------------------------------------------------------------
 // Reports
 
-absl::StatusOr<IssuesApp::ReportInContext> IssuesApp::LoadReport(pqxx::work& tx,
+absl::StatusOr<IssuesApp::ReportInContext> IssuesApp::LoadReport(pqxx::transaction_base& tx,
                                                                  const RequestContext& rc,
                                                                  const std::string& id,
                                                                  bool for_update) {
@@ -604,26 +599,24 @@ absl::StatusOr<Report> IssuesApp::CreateReport(const RequestContext& rc,
 
 absl::StatusOr<Report> IssuesApp::GetReport(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<Report>(
-      [&](pqxx::work& tx) -> absl::StatusOr<Report> {
-        ASSIGN_OR_RETURN(ReportInContext ctx, LoadReport(tx, rc, id, false));
-        if (CanReadIssues(rc.principal, ctx.access)) return Assemble(ctx);
-        // The unit receives the feedback sheet, not the report to the committee.
-        if (ctx.access.liaison && ctx.stored.report.state() == Report::FED_BACK) {
-          Report full = Assemble(ctx);
-          Report out;
-          out.set_id(full.id());
-          out.set_engagement_id(full.engagement_id());
-          out.set_state(full.state());
-          *out.mutable_feedback_sheet() = full.feedback_sheet();
-          return out;
-        }
-        if (ctx.access.liaison) {
-          return absl::NotFoundError(absl::StrCat("id: report ", id, " not found"));
-        }
-        return Denied("read", ReportResource(id));
-      },
-      {.read_only = true});
+  return pool_.ReadWith<Report>([&](pqxx::transaction_base& tx) -> absl::StatusOr<Report> {
+    ASSIGN_OR_RETURN(ReportInContext ctx, LoadReport(tx, rc, id, false));
+    if (CanReadIssues(rc.principal, ctx.access)) return Assemble(ctx);
+    // The unit receives the feedback sheet, not the report to the committee.
+    if (ctx.access.liaison && ctx.stored.report.state() == Report::FED_BACK) {
+      Report full = Assemble(ctx);
+      Report out;
+      out.set_id(full.id());
+      out.set_engagement_id(full.engagement_id());
+      out.set_state(full.state());
+      *out.mutable_feedback_sheet() = full.feedback_sheet();
+      return out;
+    }
+    if (ctx.access.liaison) {
+      return absl::NotFoundError(absl::StrCat("id: report ", id, " not found"));
+    }
+    return Denied("read", ReportResource(id));
+  });
 }
 
 absl::StatusOr<Report> IssuesApp::SubmitReport(const RequestContext& rc, const std::string& id) {

@@ -71,11 +71,11 @@ class IssuesApp {
     EngagementSnapshot engagement;
     EngagementAccess access;
   };
-  absl::StatusOr<IssueInContext> LoadIssue(pqxx::work& tx, const RequestContext& rc,
+  absl::StatusOr<IssueInContext> LoadIssue(pqxx::transaction_base& tx, const RequestContext& rc,
                                            const std::string& id, bool for_update);
   // Loads for a write by the group: PERMISSION_DENIED unless CanWriteIssues.
-  absl::StatusOr<IssueInContext> LoadIssueForWrite(pqxx::work& tx, const RequestContext& rc,
-                                                   const std::string& id);
+  absl::StatusOr<IssueInContext> LoadIssueForWrite(pqxx::transaction_base& tx,
+                                                   const RequestContext& rc, const std::string& id);
   // Moves the issue to `to` (after CheckIssueTransition), audited and published.
   absl::Status Transition(pqxx::work& tx, const RequestContext& rc, const IssueInContext& ctx,
                           Issue::State to, absl::string_view action, absl::string_view event);
@@ -86,7 +86,7 @@ class IssuesApp {
     EngagementSnapshot engagement;
     EngagementAccess access;
   };
-  absl::StatusOr<ReportInContext> LoadReport(pqxx::work& tx, const RequestContext& rc,
+  absl::StatusOr<ReportInContext> LoadReport(pqxx::transaction_base& tx, const RequestContext& rc,
                                              const std::string& id, bool for_update);
   static Report Assemble(const ReportInContext& ctx);
   v1::ReportFedBack FedBackPayload(const EngagementSnapshot& engagement,
@@ -95,7 +95,7 @@ class IssuesApp {
                                    const v1::FeedbackSheet& sheet);
 
   // Issues the caller may read in full, in id order; visibility checked row by row.
-  std::vector<StoredIssue> ReadableIssues(pqxx::work& tx, const RequestContext& rc,
+  std::vector<StoredIssue> ReadableIssues(pqxx::transaction_base& tx, const RequestContext& rc,
                                           IssueFilter filter, const std::string& after, int limit,
                                           std::map<std::string, EngagementSnapshot>& engagements,
                                           std::string* last_candidate, bool* more,

@@ -127,7 +127,7 @@ const std::string kQuestionColumns = "SELECT id::text, issue_id::text, text, ask
 // ---------------------------------------------------------------------------------------------
 // Taxonomy
 
-std::vector<v1::TaxonomyEntry> Repository::ListTaxonomy(pqxx::work& tx,
+std::vector<v1::TaxonomyEntry> Repository::ListTaxonomy(pqxx::transaction_base& tx,
                                                         const std::string& office_path) {
   // Depth-first order would need the whole tree in memory; ordering by depth is enough for
   // "parents before children".
@@ -145,7 +145,7 @@ std::vector<v1::TaxonomyEntry> Repository::ListTaxonomy(pqxx::work& tx,
   return out;
 }
 
-absl::StatusOr<StoredTaxonomyEntry> Repository::GetTaxonomyEntry(pqxx::work& tx,
+absl::StatusOr<StoredTaxonomyEntry> Repository::GetTaxonomyEntry(pqxx::transaction_base& tx,
                                                                  const std::string& id,
                                                                  absl::string_view field) {
   pqxx::result r = tx.exec_params(kTaxonomyColumns + "WHERE t.id = $1::uuid", id);
@@ -198,7 +198,7 @@ std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
   return r[0].as<std::string>();
 }
 
-absl::StatusOr<StoredIssue> Repository::GetIssue(pqxx::work& tx, const std::string& id,
+absl::StatusOr<StoredIssue> Repository::GetIssue(pqxx::transaction_base& tx, const std::string& id,
                                                  bool for_update, absl::string_view field) {
   pqxx::result r = tx.exec_params(
       kIssueColumns + "WHERE i.id = $1::uuid" + (for_update ? " FOR UPDATE OF i" : ""), id);
@@ -206,7 +206,7 @@ absl::StatusOr<StoredIssue> Repository::GetIssue(pqxx::work& tx, const std::stri
   return IssueFromRow(r[0]);
 }
 
-std::vector<StoredIssue> Repository::ListIssues(pqxx::work& tx, const IssueFilter& f,
+std::vector<StoredIssue> Repository::ListIssues(pqxx::transaction_base& tx, const IssueFilter& f,
                                                 const std::string& after, int limit) {
   pqxx::result rows = tx.exec_params(
       kIssueColumns +
@@ -266,7 +266,7 @@ void Repository::SetClueMaterial(pqxx::work& tx, const std::string& id) {
                  id);
 }
 
-std::vector<std::string> Repository::IssueIdsInState(pqxx::work& tx,
+std::vector<std::string> Repository::IssueIdsInState(pqxx::transaction_base& tx,
                                                      const std::string& engagement_id,
                                                      Issue::State state) {
   pqxx::result rows = tx.exec_params(
@@ -289,7 +289,8 @@ v1::Question Repository::InsertQuestion(pqxx::work& tx, const std::string& issue
   return *GetQuestion(tx, issue_id, r[0].as<std::string>(), false);
 }
 
-absl::StatusOr<v1::Question> Repository::GetQuestion(pqxx::work& tx, const std::string& issue_id,
+absl::StatusOr<v1::Question> Repository::GetQuestion(pqxx::transaction_base& tx,
+                                                     const std::string& issue_id,
                                                      const std::string& id, bool for_update) {
   pqxx::result r = tx.exec_params(kQuestionColumns + "WHERE id = $1::uuid AND issue_id = $2::uuid" +
                                       (for_update ? " FOR UPDATE" : ""),
@@ -306,7 +307,8 @@ void Repository::AnswerQuestion(pqxx::work& tx, const std::string& id, const std
       id, answer, answered_by);
 }
 
-std::vector<v1::Question> Repository::ListQuestions(pqxx::work& tx, const std::string& issue_id) {
+std::vector<v1::Question> Repository::ListQuestions(pqxx::transaction_base& tx,
+                                                    const std::string& issue_id) {
   pqxx::result rows = tx.exec_params(
       kQuestionColumns + "WHERE issue_id = $1::uuid ORDER BY asked_at, id", issue_id);
   std::vector<v1::Question> out;
@@ -335,14 +337,14 @@ absl::StatusOr<std::string> Repository::InsertReport(pqxx::work& tx,
   return r[0][0].as<std::string>();
 }
 
-std::string Repository::ReportIdOf(pqxx::work& tx, const std::string& engagement_id) {
+std::string Repository::ReportIdOf(pqxx::transaction_base& tx, const std::string& engagement_id) {
   pqxx::result r =
       tx.exec_params("SELECT id::text FROM reports WHERE engagement_id = $1", engagement_id);
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
-absl::StatusOr<StoredReport> Repository::GetReport(pqxx::work& tx, const std::string& id,
-                                                   bool for_update) {
+absl::StatusOr<StoredReport> Repository::GetReport(pqxx::transaction_base& tx,
+                                                   const std::string& id, bool for_update) {
   pqxx::result r = tx.exec_params(
       "SELECT id::text, engagement_id, office_id, office_path::text, summary, special_reports, "
       "state, approved_by, coalesce(feedback_date::text, ''), requirements, "
@@ -382,7 +384,8 @@ absl::StatusOr<StoredReport> Repository::GetReport(pqxx::work& tx, const std::st
   return s;
 }
 
-std::vector<StoredIssue> Repository::ReportIssues(pqxx::work& tx, const std::string& report_id) {
+std::vector<StoredIssue> Repository::ReportIssues(pqxx::transaction_base& tx,
+                                                  const std::string& report_id) {
   pqxx::result rows =
       tx.exec_params(kIssueColumns + "WHERE i.report_id = $1::uuid ORDER BY i.id", report_id);
   std::vector<StoredIssue> out;
@@ -414,13 +417,14 @@ void Repository::SetReportFedBack(pqxx::work& tx, const std::string& id, const s
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-std::string Repository::OfficePath(pqxx::work& tx, const std::string& office_id) {
+std::string Repository::OfficePath(pqxx::transaction_base& tx, const std::string& office_id) {
   pqxx::result r = tx.exec_params(
       "SELECT office_path::text FROM engagements WHERE office_id = $1 LIMIT 1", office_id);
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
-std::vector<StatsRow> Repository::StatsRows(pqxx::work& tx, const std::string& within_path,
+std::vector<StatsRow> Repository::StatsRows(pqxx::transaction_base& tx,
+                                            const std::string& within_path,
                                             const std::string& round_id,
                                             const std::string& engagement_id) {
   pqxx::result rows = tx.exec_params(

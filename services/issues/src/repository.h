@@ -50,9 +50,10 @@ class Repository {
  public:
   // --- taxonomy
   // The effective tree of the office at `office_path`, parents before children.
-  static std::vector<v1::TaxonomyEntry> ListTaxonomy(pqxx::work& tx,
+  static std::vector<v1::TaxonomyEntry> ListTaxonomy(pqxx::transaction_base& tx,
                                                      const std::string& office_path);
-  static absl::StatusOr<StoredTaxonomyEntry> GetTaxonomyEntry(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<StoredTaxonomyEntry> GetTaxonomyEntry(pqxx::transaction_base& tx,
+                                                              const std::string& id,
                                                               absl::string_view field);
   static v1::TaxonomyEntry InsertTaxonomyEntry(pqxx::work& tx, const v1::TaxonomyEntry& entry,
                                                const std::string& office_id,
@@ -63,10 +64,10 @@ class Repository {
   static std::string InsertIssue(pqxx::work& tx, const Issue& issue,
                                  const EngagementSnapshot& engagement,
                                  const std::string& heading_id, const std::string& created_by);
-  static absl::StatusOr<StoredIssue> GetIssue(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<StoredIssue> GetIssue(pqxx::transaction_base& tx, const std::string& id,
                                               bool for_update, absl::string_view field = "id");
   // Candidates in id order after `after`, at most `limit`; `limit` 0 means no limit.
-  static std::vector<StoredIssue> ListIssues(pqxx::work& tx, const IssueFilter& filter,
+  static std::vector<StoredIssue> ListIssues(pqxx::transaction_base& tx, const IssueFilter& filter,
                                              const std::string& after, int limit);
   static void SetIssueState(pqxx::work& tx, const std::string& id, Issue::State state);
   static void SetSignOff(pqxx::work& tx, const std::string& id, const v1::SignOff& sign_off);
@@ -77,17 +78,20 @@ class Repository {
                          const std::string& date);
   static void SetClueMaterial(pqxx::work& tx, const std::string& id);
   // Issues of an engagement in one state, locked for the change about to be made.
-  static std::vector<std::string> IssueIdsInState(pqxx::work& tx, const std::string& engagement_id,
+  static std::vector<std::string> IssueIdsInState(pqxx::transaction_base& tx,
+                                                  const std::string& engagement_id,
                                                   Issue::State state);
 
   // --- questions
   static v1::Question InsertQuestion(pqxx::work& tx, const std::string& issue_id,
                                      const std::string& text, const std::string& asked_by);
-  static absl::StatusOr<v1::Question> GetQuestion(pqxx::work& tx, const std::string& issue_id,
+  static absl::StatusOr<v1::Question> GetQuestion(pqxx::transaction_base& tx,
+                                                  const std::string& issue_id,
                                                   const std::string& id, bool for_update);
   static void AnswerQuestion(pqxx::work& tx, const std::string& id, const std::string& answer,
                              const std::string& answered_by);
-  static std::vector<v1::Question> ListQuestions(pqxx::work& tx, const std::string& issue_id);
+  static std::vector<v1::Question> ListQuestions(pqxx::transaction_base& tx,
+                                                 const std::string& issue_id);
 
   // --- reports
   static absl::StatusOr<std::string> InsertReport(pqxx::work& tx, const std::string& engagement_id,
@@ -95,10 +99,11 @@ class Repository {
                                                   const std::string& summary,
                                                   const std::string& special_reports_json);
   // The engagement's report id, "" when it has none yet.
-  static std::string ReportIdOf(pqxx::work& tx, const std::string& engagement_id);
-  static absl::StatusOr<StoredReport> GetReport(pqxx::work& tx, const std::string& id,
+  static std::string ReportIdOf(pqxx::transaction_base& tx, const std::string& engagement_id);
+  static absl::StatusOr<StoredReport> GetReport(pqxx::transaction_base& tx, const std::string& id,
                                                 bool for_update);
-  static std::vector<StoredIssue> ReportIssues(pqxx::work& tx, const std::string& report_id);
+  static std::vector<StoredIssue> ReportIssues(pqxx::transaction_base& tx,
+                                               const std::string& report_id);
   static void SetReportState(pqxx::work& tx, const std::string& id, Report::State state);
   static void SetReportApproved(pqxx::work& tx, const std::string& id,
                                 const std::string& approved_by);
@@ -107,8 +112,8 @@ class Repository {
 
   // --- statistics
   // The path of an office known from the engagement replica ("" when none).
-  static std::string OfficePath(pqxx::work& tx, const std::string& office_id);
-  static std::vector<StatsRow> StatsRows(pqxx::work& tx, const std::string& within_path,
+  static std::string OfficePath(pqxx::transaction_base& tx, const std::string& office_id);
+  static std::vector<StatsRow> StatsRows(pqxx::transaction_base& tx, const std::string& within_path,
                                          const std::string& round_id,
                                          const std::string& engagement_id);
 };

@@ -99,8 +99,8 @@ absl::Status PlanningApp::PublishEngagements(pqxx::work& tx, const std::string& 
 }
 
 absl::StatusOr<v1::Round> PlanningApp::PeekRound(const std::string& id, absl::string_view field) {
-  return pool_.TransactWith<v1::Round>(
-      [&](pqxx::work& tx) { return Repository::GetRound(tx, id, field); }, {.read_only = true});
+  return pool_.ReadWith<v1::Round>(
+      [&](pqxx::transaction_base& tx) { return Repository::GetRound(tx, id, field); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,15 +149,13 @@ absl::StatusOr<v1::Plan> PlanningApp::CreatePlan(const RequestContext& rc, OrgDi
 
 absl::StatusOr<v1::Plan> PlanningApp::GetPlan(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Plan>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Plan> {
-        ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, id));
-        if (!CanReadPlanning(rc.principal, plan.office_id(), plan.office_path())) {
-          return Denied("read", absl::StrCat("plans/", id));
-        }
-        return plan;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::Plan>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Plan> {
+    ASSIGN_OR_RETURN(v1::Plan plan, Repository::GetPlan(tx, id));
+    if (!CanReadPlanning(rc.principal, plan.office_id(), plan.office_path())) {
+      return Denied("read", absl::StrCat("plans/", id));
+    }
+    return plan;
+  });
 }
 
 absl::StatusOr<v1::ListPlansResponse> PlanningApp::ListPlans(const RequestContext& rc,
@@ -165,8 +163,8 @@ absl::StatusOr<v1::ListPlansResponse> PlanningApp::ListPlans(const RequestContex
   const std::string office = request.office().empty() ? rc.principal.office_id : request.office();
   RETURN_IF_ERROR(ValidateId("office", office));
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListPlansResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListPlansResponse> {
+  return pool_.ReadWith<v1::ListPlansResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListPlansResponse> {
         auto plans = Repository::ListPlans(tx, office, page);
         // Every plan of one office carries that office's path: checking one checks them all.
         const std::string path =
@@ -181,8 +179,7 @@ absl::StatusOr<v1::ListPlansResponse> PlanningApp::ListPlans(const RequestContex
             NextToken<v1::Plan>(plans, page.size, [](const auto& p) { return p.id(); }));
         for (auto& p : plans) *out.add_plans() = std::move(p);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Plan> PlanningApp::ApprovePlan(const RequestContext& rc, const std::string& id) {
@@ -300,23 +297,21 @@ absl::StatusOr<v1::Round> PlanningApp::CreateRound(const RequestContext& rc, v1:
 
 absl::StatusOr<v1::Round> PlanningApp::GetRound(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Round>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Round> {
-        ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, id));
-        if (!CanReadPlanning(rc.principal, round.office_id(), round.office_path())) {
-          return Denied("read", absl::StrCat("rounds/", id));
-        }
-        return round;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::Round>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Round> {
+    ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, id));
+    if (!CanReadPlanning(rc.principal, round.office_id(), round.office_path())) {
+      return Denied("read", absl::StrCat("rounds/", id));
+    }
+    return round;
+  });
 }
 
 absl::StatusOr<v1::ListRoundsResponse> PlanningApp::ListRounds(
     const RequestContext& rc, const v1::ListRoundsRequest& request) {
   RETURN_IF_ERROR(ValidateId("plan", request.plan(), false));
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListRoundsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListRoundsResponse> {
+  return pool_.ReadWith<v1::ListRoundsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListRoundsResponse> {
         std::string office = request.office();
         std::string path;
         if (!request.plan().empty()) {
@@ -341,8 +336,7 @@ absl::StatusOr<v1::ListRoundsResponse> PlanningApp::ListRounds(
             NextToken<v1::Round>(rounds, page.size, [](const auto& r) { return r.id(); }));
         for (auto& r : rounds) *out.add_rounds() = std::move(r);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::Status PlanningApp::CheckNoOverlap(pqxx::work& tx, const v1::Round& round,
@@ -574,8 +568,8 @@ absl::StatusOr<v1::Group> PlanningApp::CreateGroup(const RequestContext& rc,
 absl::StatusOr<v1::ListGroupsResponse> PlanningApp::ListGroups(const RequestContext& rc,
                                                                const std::string& round_id) {
   RETURN_IF_ERROR(ValidateId("round_id", round_id));
-  return pool_.TransactWith<v1::ListGroupsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListGroupsResponse> {
+  return pool_.ReadWith<v1::ListGroupsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListGroupsResponse> {
         ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, round_id, "round_id"));
         if (!CanReadPlanning(rc.principal, round.office_id(), round.office_path())) {
           return Denied("read groups of", absl::StrCat("rounds/", round_id));
@@ -583,8 +577,7 @@ absl::StatusOr<v1::ListGroupsResponse> PlanningApp::ListGroups(const RequestCont
         v1::ListGroupsResponse out;
         for (auto& g : Repository::ListGroups(tx, round_id)) *out.add_groups() = std::move(g);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Group> PlanningApp::AddGroupTargets(const RequestContext& rc,
@@ -601,7 +594,7 @@ absl::StatusOr<v1::Group> PlanningApp::AddGroupTargets(const RequestContext& rc,
           absl::StrCat(field, ": unit ", request.unit_ids(i), " is listed twice"));
     }
   }
-  ASSIGN_OR_RETURN(StoredGroup group, pool_.TransactWith<StoredGroup>([&](pqxx::work& tx) {
+  ASSIGN_OR_RETURN(StoredGroup group, pool_.ReadWith<StoredGroup>([&](pqxx::transaction_base& tx) {
     return Repository::GetGroup(tx, request.group_id());
   }));
   ASSIGN_OR_RETURN(v1::Round round, PeekRound(group.round_id, "round_id"));
@@ -747,8 +740,7 @@ absl::StatusOr<v1::ListTalentPoolResponse> PlanningApp::ListTalentPool(
             entries, page.size, [](const auto& e) { return e.person_id(); }));
         for (auto& e : entries) *out.add_entries() = std::move(e);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Draw> PlanningApp::DrawMembers(const RequestContext& rc,
@@ -851,8 +843,8 @@ absl::StatusOr<v1::Draw> PlanningApp::DrawMembers(const RequestContext& rc,
 absl::StatusOr<v1::ListDrawsResponse> PlanningApp::ListDraws(const RequestContext& rc,
                                                              const std::string& round_id) {
   RETURN_IF_ERROR(ValidateId("round_id", round_id));
-  return pool_.TransactWith<v1::ListDrawsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListDrawsResponse> {
+  return pool_.ReadWith<v1::ListDrawsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListDrawsResponse> {
         ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, round_id, "round_id"));
         if (!CanReadPlanning(rc.principal, round.office_id(), round.office_path())) {
           return Denied("read draws of", absl::StrCat("rounds/", round_id));
@@ -860,8 +852,7 @@ absl::StatusOr<v1::ListDrawsResponse> PlanningApp::ListDraws(const RequestContex
         v1::ListDrawsResponse out;
         for (auto& d : Repository::ListDraws(tx, round_id)) *out.add_draws() = std::move(d);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -873,8 +864,8 @@ absl::StatusOr<v1::ListEngagementsResponse> PlanningApp::ListEngagements(
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
   const Principal& p = rc.principal;
   const absl::CivilDay today = TodayInChina();
-  return pool_.TransactWith<v1::ListEngagementsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListEngagementsResponse> {
+  return pool_.ReadWith<v1::ListEngagementsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListEngagementsResponse> {
         bool round_readable = false;
         if (!request.round().empty()) {
           ASSIGN_OR_RETURN(v1::Round round, Repository::GetRound(tx, request.round(), "round"));
@@ -897,15 +888,14 @@ absl::StatusOr<v1::ListEngagementsResponse> PlanningApp::ListEngagements(
           return Denied("list engagements of", absl::StrCat("rounds/", request.round()));
         }
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<EngagementSnapshot> PlanningApp::GetEngagement(const RequestContext& rc,
                                                               const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<EngagementSnapshot>(
-      [&](pqxx::work& tx) -> absl::StatusOr<EngagementSnapshot> {
+  return pool_.ReadWith<EngagementSnapshot>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<EngagementSnapshot> {
         ASSIGN_OR_RETURN(EngagementSnapshot s, Repository::GetEngagement(tx, id));
         // Group members only while their access window is open (cross inspections end with
         // the stationing); office staff of the organiser and the offices above it always.
@@ -914,8 +904,7 @@ absl::StatusOr<EngagementSnapshot> PlanningApp::GetEngagement(const RequestConte
           return Denied("read", absl::StrCat("engagements/", id));
         }
         return s;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Announcement> PlanningApp::PublishAnnouncement(const RequestContext& rc,
@@ -950,8 +939,8 @@ absl::StatusOr<v1::Announcement> PlanningApp::PublishAnnouncement(const RequestC
 
 absl::StatusOr<v1::Announcement> PlanningApp::GetAnnouncement(const std::string& engagement_id) {
   RETURN_IF_ERROR(ValidateId("engagement_id", engagement_id));
-  return pool_.TransactWith<v1::Announcement>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Announcement> {
+  return pool_.ReadWith<v1::Announcement>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Announcement> {
         auto a = Repository::GetAnnouncement(tx, engagement_id);
         auto s = Repository::GetEngagement(tx, engagement_id, "engagement_id");
         // A round the leading group has not approved is not public yet.
@@ -960,8 +949,7 @@ absl::StatusOr<v1::Announcement> PlanningApp::GetAnnouncement(const std::string&
               absl::StrCat("engagement_id: no announcement for engagement ", engagement_id));
         }
         return *a;
-      },
-      {.read_only = true});
+      });
 }
 
 }  // namespace xuncha::planning

@@ -107,7 +107,8 @@ const std::string kEngagementColumns =
     " FROM group_targets t JOIN rounds r ON r.id = t.round_id ";
 
 // Builds snapshots from engagement rows and fills members with one more query.
-std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::work& tx, const pqxx::result& rows) {
+std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::transaction_base& tx,
+                                                  const pqxx::result& rows) {
   std::vector<EngagementSnapshot> out;
   std::vector<std::string> group_ids;
   for (const auto& r : rows) {
@@ -173,7 +174,7 @@ v1::Plan Repository::InsertPlan(pqxx::work& tx, const v1::Plan& plan,
   return *GetPlan(tx, id);
 }
 
-absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::work& tx, const std::string& id,
+absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::transaction_base& tx, const std::string& id,
                                              absl::string_view field, bool for_update) {
   pqxx::result r = tx.exec_params(
       kPlanColumns + "WHERE p.id = $1::uuid" + (for_update ? " FOR UPDATE OF p" : ""), id);
@@ -181,8 +182,8 @@ absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::work& tx, const std::string& 
   return PlanFromRow(r[0]);
 }
 
-std::vector<v1::Plan> Repository::ListPlans(pqxx::work& tx, const std::string& office_id,
-                                            const Page& page) {
+std::vector<v1::Plan> Repository::ListPlans(pqxx::transaction_base& tx,
+                                            const std::string& office_id, const Page& page) {
   pqxx::result r =
       tx.exec_params(kPlanColumns +
                          "WHERE p.office_id = $1 AND ($2 = '' OR p.id::text > $2) ORDER BY p.id "
@@ -198,7 +199,8 @@ void Repository::ApprovePlan(pqxx::work& tx, const std::string& id) {
                  id);
 }
 
-std::vector<CoverageInput> Repository::PlanUnits(pqxx::work& tx, const std::string& plan_id) {
+std::vector<CoverageInput> Repository::PlanUnits(pqxx::transaction_base& tx,
+                                                 const std::string& plan_id) {
   pqxx::result r = tx.exec_params(
       "SELECT unit_id, name, category, unit_path::text FROM plan_units WHERE plan_id = $1::uuid "
       "ORDER BY unit_path",
@@ -211,8 +213,9 @@ std::vector<CoverageInput> Repository::PlanUnits(pqxx::work& tx, const std::stri
   return out;
 }
 
-std::set<std::string> Repository::CoveredUnits(pqxx::work& tx, const std::string& plan_id,
-                                               int start_year, int end_year) {
+std::set<std::string> Repository::CoveredUnits(pqxx::transaction_base& tx,
+                                               const std::string& plan_id, int start_year,
+                                               int end_year) {
   pqxx::result r = tx.exec_params(
       "SELECT DISTINCT pu.unit_id FROM plan_units pu "
       "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
@@ -225,8 +228,9 @@ std::set<std::string> Repository::CoveredUnits(pqxx::work& tx, const std::string
   return out;
 }
 
-std::vector<v1::Plan> Repository::TermPlansBelow(pqxx::work& tx, const std::string& office_path,
-                                                 int start_year, int end_year) {
+std::vector<v1::Plan> Repository::TermPlansBelow(pqxx::transaction_base& tx,
+                                                 const std::string& office_path, int start_year,
+                                                 int end_year) {
   pqxx::result r = tx.exec_params(
       kPlanColumns +
           "WHERE p.office_path <@ $1::ltree AND p.office_path <> $1::ltree AND p.kind = 'TERM' "
@@ -254,7 +258,7 @@ v1::Round Repository::InsertRound(pqxx::work& tx, const v1::Round& round) {
   return *GetRound(tx, r[0].as<std::string>());
 }
 
-absl::StatusOr<v1::Round> Repository::GetRound(pqxx::work& tx, const std::string& id,
+absl::StatusOr<v1::Round> Repository::GetRound(pqxx::transaction_base& tx, const std::string& id,
                                                absl::string_view field, bool for_update) {
   pqxx::result r = tx.exec_params(
       kRoundColumns + "WHERE r.id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
@@ -262,7 +266,8 @@ absl::StatusOr<v1::Round> Repository::GetRound(pqxx::work& tx, const std::string
   return RoundFromRow(r[0]);
 }
 
-std::vector<v1::Round> Repository::ListRounds(pqxx::work& tx, const std::string& office_id,
+std::vector<v1::Round> Repository::ListRounds(pqxx::transaction_base& tx,
+                                              const std::string& office_id,
                                               const std::string& plan_id, const Page& page) {
   pqxx::result r =
       tx.exec_params(kRoundColumns +
@@ -292,7 +297,7 @@ void Repository::SetRoundState(pqxx::work& tx, const std::string& id, v1::Round:
 // ---------------------------------------------------------------------------------------------
 // Groups
 
-absl::StatusOr<StoredGroup> Repository::GetGroup(pqxx::work& tx, const std::string& id,
+absl::StatusOr<StoredGroup> Repository::GetGroup(pqxx::transaction_base& tx, const std::string& id,
                                                  absl::string_view field) {
   pqxx::result r = tx.exec_params(
       "SELECT id::text, round_id::text, name, source_office_id, source_office_path FROM groups "
@@ -315,7 +320,7 @@ std::string Repository::InsertGroup(pqxx::work& tx, const std::string& round_id,
       .as<std::string>();
 }
 
-v1::Group Repository::LoadGroup(pqxx::work& tx, const std::string& group_id) {
+v1::Group Repository::LoadGroup(pqxx::transaction_base& tx, const std::string& group_id) {
   v1::Group g;
   pqxx::row r = tx.exec_params1(
       "SELECT id::text, round_id::text, name, source_office_id FROM groups WHERE id = $1::uuid",
@@ -350,7 +355,8 @@ v1::Group Repository::LoadGroup(pqxx::work& tx, const std::string& group_id) {
   return g;
 }
 
-std::vector<v1::Group> Repository::ListGroups(pqxx::work& tx, const std::string& round_id) {
+std::vector<v1::Group> Repository::ListGroups(pqxx::transaction_base& tx,
+                                              const std::string& round_id) {
   std::vector<v1::Group> out;
   for (const auto& r : tx.exec_params(
            "SELECT id::text FROM groups WHERE round_id = $1::uuid ORDER BY created_at, id",
@@ -360,7 +366,8 @@ std::vector<v1::Group> Repository::ListGroups(pqxx::work& tx, const std::string&
   return out;
 }
 
-std::optional<std::string> Repository::TargetingGroup(pqxx::work& tx, const std::string& round_id,
+std::optional<std::string> Repository::TargetingGroup(pqxx::transaction_base& tx,
+                                                      const std::string& round_id,
                                                       const std::string& unit_id) {
   pqxx::result r = tx.exec_params(
       "SELECT g.name || ' (' || g.id::text || ')' FROM group_targets t "
@@ -370,7 +377,8 @@ std::optional<std::string> Repository::TargetingGroup(pqxx::work& tx, const std:
   return r[0][0].as<std::string>();
 }
 
-std::vector<UnitInfo> Repository::RoundTargets(pqxx::work& tx, const std::string& round_id) {
+std::vector<UnitInfo> Repository::RoundTargets(pqxx::transaction_base& tx,
+                                               const std::string& round_id) {
   std::vector<UnitInfo> out;
   for (const auto& r : tx.exec_params(
            "SELECT unit_id, unit_path::text, unit_name, unit_category FROM group_targets "
@@ -444,7 +452,7 @@ std::vector<std::string> Repository::BumpVersions(pqxx::work& tx, const std::str
   return ids;
 }
 
-std::vector<EngagementSnapshot> Repository::Snapshots(pqxx::work& tx,
+std::vector<EngagementSnapshot> Repository::Snapshots(pqxx::transaction_base& tx,
                                                       const std::vector<std::string>& ids) {
   if (ids.empty()) return {};
   return SnapshotsFromRows(
@@ -452,7 +460,8 @@ std::vector<EngagementSnapshot> Repository::Snapshots(pqxx::work& tx,
                          PgTextArray(ids)));
 }
 
-absl::StatusOr<EngagementSnapshot> Repository::GetEngagement(pqxx::work& tx, const std::string& id,
+absl::StatusOr<EngagementSnapshot> Repository::GetEngagement(pqxx::transaction_base& tx,
+                                                             const std::string& id,
                                                              absl::string_view field) {
   auto found = Snapshots(tx, {id});
   if (found.empty()) {
@@ -461,7 +470,7 @@ absl::StatusOr<EngagementSnapshot> Repository::GetEngagement(pqxx::work& tx, con
   return found[0];
 }
 
-std::vector<EngagementSnapshot> Repository::ListEngagements(pqxx::work& tx,
+std::vector<EngagementSnapshot> Repository::ListEngagements(pqxx::transaction_base& tx,
                                                             const std::string& round_id,
                                                             const std::string& office_path,
                                                             const std::string& person_id, bool all,
@@ -490,7 +499,7 @@ void Repository::UpsertTalent(pqxx::work& tx, const v1::TalentPoolEntry& entry) 
       PgTextArray(expertise), ToJson(entry));
 }
 
-std::vector<v1::TalentPoolEntry> Repository::ListTalent(pqxx::work& tx,
+std::vector<v1::TalentPoolEntry> Repository::ListTalent(pqxx::transaction_base& tx,
                                                         const std::string& office_id,
                                                         const std::string& expertise,
                                                         const Page& page) {
@@ -508,7 +517,7 @@ std::vector<v1::TalentPoolEntry> Repository::ListTalent(pqxx::work& tx,
   return out;
 }
 
-std::vector<v1::TalentPoolEntry> Repository::WholePool(pqxx::work& tx,
+std::vector<v1::TalentPoolEntry> Repository::WholePool(pqxx::transaction_base& tx,
                                                        const std::string& office_id) {
   std::vector<v1::TalentPoolEntry> out;
   for (const auto& row :
@@ -529,7 +538,8 @@ void Repository::InsertDraw(pqxx::work& tx, const v1::Draw& draw) {
       draw.id(), draw.round_id(), draw.requested_by(), absl::StrCat(draw.seed()), ToJson(draw));
 }
 
-std::vector<v1::Draw> Repository::ListDraws(pqxx::work& tx, const std::string& round_id) {
+std::vector<v1::Draw> Repository::ListDraws(pqxx::transaction_base& tx,
+                                            const std::string& round_id) {
   std::vector<v1::Draw> out;
   for (const auto& row : tx.exec_params(
            "SELECT draw FROM draws WHERE round_id = $1::uuid ORDER BY created_at, id", round_id)) {
@@ -551,7 +561,7 @@ void Repository::UpsertAnnouncement(pqxx::work& tx, const std::string& engagemen
       engagement_id, a.scope(), a.phone(), a.mailbox(), a.address());
 }
 
-std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::work& tx,
+std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::transaction_base& tx,
                                                             const std::string& engagement_id) {
   pqxx::result r = tx.exec_params(
       "SELECT a.scope, a.phone, a.mailbox, a.address, coalesce(" + SqlMicros("a.published_at") +

@@ -36,44 +36,48 @@ class Repository {
   // --- plans
   static v1::Plan InsertPlan(pqxx::work& tx, const v1::Plan& plan,
                              const std::vector<UnitInfo>& units);
-  static absl::StatusOr<v1::Plan> GetPlan(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<v1::Plan> GetPlan(pqxx::transaction_base& tx, const std::string& id,
                                           absl::string_view field = "id", bool for_update = false);
   // Plans of one office, keyset-paged by id.
-  static std::vector<v1::Plan> ListPlans(pqxx::work& tx, const std::string& office_id,
+  static std::vector<v1::Plan> ListPlans(pqxx::transaction_base& tx, const std::string& office_id,
                                          const Page& page);
   static void ApprovePlan(pqxx::work& tx, const std::string& id);
-  static std::vector<CoverageInput> PlanUnits(pqxx::work& tx, const std::string& plan_id);
+  static std::vector<CoverageInput> PlanUnits(pqxx::transaction_base& tx,
+                                              const std::string& plan_id);
   // Units of the plan that were targets of a REGULAR or ELEVATED round (of any office, so a
   // city's elevated inspection counts for the county) that reached the field within the term.
-  static std::set<std::string> CoveredUnits(pqxx::work& tx, const std::string& plan_id,
+  static std::set<std::string> CoveredUnits(pqxx::transaction_base& tx, const std::string& plan_id,
                                             int start_year, int end_year);
   // Approved term plans of the offices strictly below `office_path` overlapping the years.
-  static std::vector<v1::Plan> TermPlansBelow(pqxx::work& tx, const std::string& office_path,
-                                              int start_year, int end_year);
+  static std::vector<v1::Plan> TermPlansBelow(pqxx::transaction_base& tx,
+                                              const std::string& office_path, int start_year,
+                                              int end_year);
 
   // --- rounds
   static v1::Round InsertRound(pqxx::work& tx, const v1::Round& round);
-  static absl::StatusOr<v1::Round> GetRound(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<v1::Round> GetRound(pqxx::transaction_base& tx, const std::string& id,
                                             absl::string_view field = "id",
                                             bool for_update = false);
-  static std::vector<v1::Round> ListRounds(pqxx::work& tx, const std::string& office_id,
+  static std::vector<v1::Round> ListRounds(pqxx::transaction_base& tx, const std::string& office_id,
                                            const std::string& plan_id, const Page& page);
   static void UpdateRound(pqxx::work& tx, const v1::Round& round);
   static void SetRoundState(pqxx::work& tx, const std::string& id, v1::Round::State state,
                             const std::string& closed_on);
 
   // --- groups, targets, members
-  static absl::StatusOr<StoredGroup> GetGroup(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<StoredGroup> GetGroup(pqxx::transaction_base& tx, const std::string& id,
                                               absl::string_view field = "group_id");
   static std::string InsertGroup(pqxx::work& tx, const std::string& round_id,
                                  const std::string& name, const std::string& source_office_id,
                                  const std::string& source_office_path);
-  static v1::Group LoadGroup(pqxx::work& tx, const std::string& group_id);
-  static std::vector<v1::Group> ListGroups(pqxx::work& tx, const std::string& round_id);
+  static v1::Group LoadGroup(pqxx::transaction_base& tx, const std::string& group_id);
+  static std::vector<v1::Group> ListGroups(pqxx::transaction_base& tx, const std::string& round_id);
   // The group already targeting `unit_id` in the round, if any.
-  static std::optional<std::string> TargetingGroup(pqxx::work& tx, const std::string& round_id,
+  static std::optional<std::string> TargetingGroup(pqxx::transaction_base& tx,
+                                                   const std::string& round_id,
                                                    const std::string& unit_id);
-  static std::vector<UnitInfo> RoundTargets(pqxx::work& tx, const std::string& round_id);
+  static std::vector<UnitInfo> RoundTargets(pqxx::transaction_base& tx,
+                                            const std::string& round_id);
   static void InsertTarget(pqxx::work& tx, const std::string& group_id, const std::string& round_id,
                            const UnitInfo& unit);
   static void ReplaceMembers(pqxx::work& tx, const std::string& group_id,
@@ -91,13 +95,14 @@ class Repository {
   // Gives every engagement of the round (or only of `group_id`) a new version; returns the ids.
   static std::vector<std::string> BumpVersions(pqxx::work& tx, const std::string& round_id,
                                                const std::string& group_id = "");
-  static std::vector<EngagementSnapshot> Snapshots(pqxx::work& tx,
+  static std::vector<EngagementSnapshot> Snapshots(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& ids);
-  static absl::StatusOr<EngagementSnapshot> GetEngagement(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<EngagementSnapshot> GetEngagement(pqxx::transaction_base& tx,
+                                                          const std::string& id,
                                                           absl::string_view field = "id");
   // A superset of what the caller may see (round filter, offices under `office_path`, or
   // membership of `person_id`); the caller filters with the access rule.
-  static std::vector<EngagementSnapshot> ListEngagements(pqxx::work& tx,
+  static std::vector<EngagementSnapshot> ListEngagements(pqxx::transaction_base& tx,
                                                          const std::string& round_id,
                                                          const std::string& office_path,
                                                          const std::string& person_id, bool all,
@@ -105,18 +110,20 @@ class Repository {
 
   // --- talent pool and draws
   static void UpsertTalent(pqxx::work& tx, const v1::TalentPoolEntry& entry);
-  static std::vector<v1::TalentPoolEntry> ListTalent(pqxx::work& tx, const std::string& office_id,
+  static std::vector<v1::TalentPoolEntry> ListTalent(pqxx::transaction_base& tx,
+                                                     const std::string& office_id,
                                                      const std::string& expertise,
                                                      const Page& page);
-  static std::vector<v1::TalentPoolEntry> WholePool(pqxx::work& tx, const std::string& office_id);
+  static std::vector<v1::TalentPoolEntry> WholePool(pqxx::transaction_base& tx,
+                                                    const std::string& office_id);
   static std::string NewId(pqxx::work& tx);
   static void InsertDraw(pqxx::work& tx, const v1::Draw& draw);
-  static std::vector<v1::Draw> ListDraws(pqxx::work& tx, const std::string& round_id);
+  static std::vector<v1::Draw> ListDraws(pqxx::transaction_base& tx, const std::string& round_id);
 
   // --- announcements
   static void UpsertAnnouncement(pqxx::work& tx, const std::string& engagement_id,
                                  const v1::Announcement& a);
-  static std::optional<v1::Announcement> GetAnnouncement(pqxx::work& tx,
+  static std::optional<v1::Announcement> GetAnnouncement(pqxx::transaction_base& tx,
                                                          const std::string& engagement_id);
 };
 
