@@ -1,5 +1,7 @@
 // xuncha-fieldwork: interviews, surveys and democratic evaluation, petitions, document
 // review, evidence files, work log.
+#include <algorithm>
+
 #include "src/app.h"
 #include "src/grpc_service.h"
 #include "xuncha/engagements.h"
@@ -31,11 +33,11 @@ absl::Status Run(const xuncha::Config& config) {
 
   settings.evidence_dir = config.Get("evidence_dir", "");
   ASSIGN_OR_RETURN(int max_bytes, config.GetInt("evidence_max_bytes", 3 << 20));
-  if (max_bytes < 1 || max_bytes > (4 << 20) - 4096) {
-    // One gRPC message carries the file (4 MiB receive limit) until uploads are streamed.
-    return absl::InvalidArgumentError("evidence_max_bytes: must be between 1 and 4 MiB - 4 KiB");
-  }
+  if (max_bytes < 1) return absl::InvalidArgumentError("evidence_max_bytes: must be at least 1");
   settings.evidence_max_bytes = max_bytes;
+  // UploadEvidence carries the file in one message, under gRPC's 4 MiB receive limit; larger
+  // files take UploadEvidenceStream.
+  settings.unary_evidence_max_bytes = std::min(max_bytes, (4 << 20) - 4096);
 
   auto engagements = MakeConsumer(config, base, "fieldwork", {"planning"}, HandleEngagementEvent);
   FieldworkApp app(*base.pool, base.relay.get(), settings);

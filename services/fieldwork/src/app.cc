@@ -11,6 +11,7 @@
 #include "xuncha/crypto.h"
 #include "xuncha/engagements.h"
 #include "xuncha/idempotency.h"
+#include "xuncha/log.h"
 #include "xuncha/paging.h"
 #include "xuncha/status.h"
 #include "xuncha/validation.h"
@@ -62,6 +63,79 @@ v1::DocumentRequestEvent DocumentPayload(const v1::DocumentRequest& d) {
   return e;
 }
 
+std::string OutlineResource(const std::string& id) {
+  return absl::StrCat("interviewOutlines/", id);
+}
+
+v1::InterviewOutlineEvent OutlinePayload(const v1::InterviewOutline& o) {
+  v1::InterviewOutlineEvent e;
+  e.set_outline_id(o.id());
+  e.set_office_id(o.office_id());
+  e.set_version(o.version());
+  return e;
+}
+
+v1::PetitionMessageEvent MessagePayload(const v1::Petition& p, const v1::PetitionMessage& m) {
+  v1::PetitionMessageEvent e;
+  e.set_petition_id(p.id());
+  e.set_engagement_id(p.engagement_id());
+  e.set_message_id(m.id());
+  e.set_question_id(m.kind() == v1::PetitionMessage::QUESTION ? m.id() : m.in_reply_to());
+  return e;
+}
+
+// The record `target` (named by `field` in errors) must be on `engagement_id`, and the caller
+// must be allowed to write it.
+absl::Status CheckAttach(pqxx::transaction_base& tx, const EngagementAccess& access,
+                         const std::string& engagement_id, const v1::EvidenceTarget& target,
+                         absl::string_view field) {
+  ASSIGN_OR_RETURN(std::string record_engagement, Repository::RecordEngagement(tx, target, field));
+  if (record_engagement != engagement_id) {
+    return absl::NotFoundError(absl::StrCat(field, ".id: no ",
+                                            v1::EvidenceTarget::Kind_Name(target.kind()), " ",
+                                            target.id(), " on engagement ", engagement_id));
+  }
+  if (!CanAttachEvidence(access, target.kind())) {
+    return Denied(
+        absl::StrCat("attach evidence to this ", v1::EvidenceTarget::Kind_Name(target.kind())));
+  }
+  return absl::OkStatus();
+}
+
+// Attaches a file already linked to `engagement_id` to a record of it; an event when new.
+absl::Status AttachInTx(pqxx::work& tx, const RequestContext& rc, const std::string& sha256,
+                        const std::string& engagement_id, const v1::EvidenceTarget& target) {
+  if (!Repository::AttachEvidence(tx, sha256, engagement_id, target, rc.principal.ActorLabel())) {
+    return absl::OkStatus();
+  }
+  v1::EvidenceEvent payload;
+  payload.set_sha256(sha256);
+  payload.set_engagement_id(engagement_id);
+  *payload.mutable_target() = target;
+  return RecordChange(tx, rc, "evidence.attach", absl::StrCat("evidence/", sha256),
+                      "fieldwork.evidence.attached", payload);
+}
+
+// Clears the thread's request id for its lifetime: the outbox row takes the id from there, and
+// for an anonymous reply it must not point at the gateway's log line of the request.
+class WithoutRequestId {
+ public:
+  WithoutRequestId() : saved_(log::RequestId()) { log::SetRequestId(""); }
+  ~WithoutRequestId() { log::SetRequestId(saved_); }
+  WithoutRequestId(const WithoutRequestId&) = delete;
+  WithoutRequestId& operator=(const WithoutRequestId&) = delete;
+
+ private:
+  std::string saved_;
+};
+
+absl::Status CheckCategoryFilter(v1::Interview::Category category) {
+  if (!v1::Interview::Category_IsValid(category)) {
+    return InvalidField("category", "must be a valid interviewee category");
+  }
+  return absl::OkStatus();
+}
+
 std::string DocumentResource(const std::string& id) {
   return absl::StrCat("documentRequests/", id);
 }
@@ -93,7 +167,8 @@ absl::Status FieldworkApp::WriteOnce(const RequestContext& rc, absl::string_view
   return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
-absl::StatusOr<EngagementAccess> FieldworkApp::Access(pqxx::work& tx, const RequestContext& rc,
+absl::StatusOr<EngagementAccess> FieldworkApp::Access(pqxx::transaction_base& tx,
+                                                      const RequestContext& rc,
                                                       const std::string& engagement_id,
                                                       absl::string_view field) {
   RETURN_IF_ERROR(ValidateId(field, engagement_id));
@@ -118,6 +193,7 @@ absl::StatusOr<v1::Interview> FieldworkApp::CreateInterview(
           return Denied("record interviews on this engagement (its group and office leadership)");
         }
         RETURN_IF_ERROR(ValidateNewInterview(interview, engagement));
+        RETURN_IF_ERROR(ResolveOutline(tx, engagement, interview));
         created = Repository::InsertInterview(tx, interview, rc.principal.ActorLabel());
         v1::InterviewRecordedEvent payload;
         payload.set_interview_id(created.id());
@@ -132,8 +208,8 @@ absl::StatusOr<v1::Interview> FieldworkApp::CreateInterview(
 absl::StatusOr<v1::ListInterviewsResponse> FieldworkApp::ListInterviews(
     const RequestContext& rc, const v1::ListInterviewsRequest& request) {
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListInterviewsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListInterviewsResponse> {
+  return pool_.ReadWith<v1::ListInterviewsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListInterviewsResponse> {
         ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
         if (!CanReadInterviews(access)) {
           return Denied("read interviews of this engagement (its group and office leadership)");
@@ -146,21 +222,213 @@ absl::StatusOr<v1::ListInterviewsResponse> FieldworkApp::ListInterviews(
         }
         for (auto& i : items) *out.add_interviews() = std::move(i);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Interview> FieldworkApp::GetInterview(const RequestContext& rc,
                                                          const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Interview>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Interview> {
+  return pool_.ReadWith<v1::Interview>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Interview> {
         ASSIGN_OR_RETURN(v1::Interview interview, Repository::GetInterview(tx, id));
         ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, interview.engagement_id()));
         if (!CanReadInterviews(access)) return Denied(absl::StrCat("read ", InterviewResource(id)));
         return interview;
-      },
-      {.read_only = true});
+      });
+}
+
+absl::Status FieldworkApp::ResolveOutline(pqxx::work& tx, const EngagementSnapshot& engagement,
+                                          v1::Interview& interview) {
+  if (interview.outline_id().empty()) {
+    if (interview.outline_version() != 0) {
+      return InvalidField("interview.outline_version", "is set only together with outline_id");
+    }
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(ValidateId("interview.outline_id", interview.outline_id()));
+  if (interview.outline_version() < 0) {
+    return InvalidField("interview.outline_version", "must be 0 (current) or a version number");
+  }
+  ASSIGN_OR_RETURN(StoredOutline outline,
+                   Repository::GetOutline(tx, interview.outline_id(), interview.outline_version(),
+                                          false, "interview.outline_id"));
+  if (!OutlineUsableOn(outline.owner, engagement)) {
+    return InvalidField("interview.outline_id",
+                        "belongs to another office (use a built-in outline or one of the "
+                        "engagement's own office)");
+  }
+  if (outline.outline.archived()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("interview.outline_id: interview outline ", outline.outline.id(),
+                     " is archived and no longer used for new interviews"));
+  }
+  interview.set_outline_version(outline.outline.version());
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interview outlines
+
+absl::StatusOr<v1::InterviewOutline> FieldworkApp::CreateInterviewOutline(
+    const RequestContext& rc, const v1::CreateInterviewOutlineRequest& request) {
+  const Principal& p = rc.principal;
+  const OutlineOwner owner{p.office_id, p.office_path};
+  if (!CanWriteOutline(p, owner)) {
+    return Denied(
+        "create interview outlines (OFFICE_ADMIN, OFFICE_STAFF or LEADING_GROUP of an "
+        "office)");
+  }
+  const v1::InterviewOutline& outline = request.outline();
+  RETURN_IF_ERROR(ValidateOutline(outline.title(), outline.category(), outline.questions()));
+  v1::InterviewOutline created;
+  RETURN_IF_ERROR(WriteOnce(
+      rc, "CreateInterviewOutline", request, created, [&](pqxx::work& tx) -> absl::Status {
+        created = Repository::InsertOutline(tx, outline, owner, p.ActorLabel()).outline;
+        return RecordChange(tx, rc, "interview_outline.create", OutlineResource(created.id()),
+                            "fieldwork.interview_outline.created", OutlinePayload(created));
+      }));
+  return created;
+}
+
+absl::StatusOr<v1::ListInterviewOutlinesResponse> FieldworkApp::ListInterviewOutlines(
+    const RequestContext& rc, const v1::ListInterviewOutlinesRequest& request) {
+  const Principal& p = rc.principal;
+  if (!p.IsPlatformAdmin() && !IsOfficeStaff(p)) {
+    return Denied(
+        "list interview outlines (office staff; group members list them on their "
+        "engagement)");
+  }
+  RETURN_IF_ERROR(CheckCategoryFilter(request.category()));
+  ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
+  OutlineFilter filter;
+  filter.all_offices = p.IsPlatformAdmin();
+  filter.within_path = p.office_path;
+  filter.category = request.category();
+  filter.include_archived = request.include_archived();
+  return pool_.ReadWith<v1::ListInterviewOutlinesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListInterviewOutlinesResponse> {
+        auto items = Repository::ListOutlines(tx, filter, page);
+        v1::ListInterviewOutlinesResponse out;
+        if (static_cast<int>(items.size()) > page.size) {
+          items.resize(page.size);
+          out.set_next_page_token(EncodePageToken(Repository::OutlinePageKey(items.back())));
+        }
+        for (auto& o : items) *out.add_outlines() = std::move(o.outline);
+        return out;
+      });
+}
+
+absl::StatusOr<v1::InterviewOutline> FieldworkApp::GetInterviewOutline(
+    const RequestContext& rc, const v1::GetInterviewOutlineRequest& request) {
+  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  RETURN_IF_ERROR(ValidateId("engagement_id", request.engagement_id(), false));
+  if (request.version() < 0) return InvalidField("version", "must be 0 (current) or a version");
+  return pool_.ReadWith<v1::InterviewOutline>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::InterviewOutline> {
+        ASSIGN_OR_RETURN(StoredOutline outline,
+                         Repository::GetOutline(tx, request.id(), request.version(), false));
+        if (CanReadOutline(rc.principal, outline.owner)) return outline.outline;
+        if (!request.engagement_id().empty()) {
+          ASSIGN_OR_RETURN(EngagementSnapshot engagement,
+                           LoadEngagement(tx, request.engagement_id(), "engagement_id"));
+          if (CanReadOutlinesOn(AccessTo(rc.principal, engagement, TodayInChina())) &&
+              OutlineUsableOn(outline.owner, engagement)) {
+            return outline.outline;
+          }
+        }
+        return Denied(absl::StrCat("read ", OutlineResource(request.id())));
+      });
+}
+
+absl::StatusOr<v1::InterviewOutline> FieldworkApp::UpdateInterviewOutline(
+    const RequestContext& rc, const v1::UpdateInterviewOutlineRequest& request) {
+  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  RETURN_IF_ERROR(ValidateOutline(request.title(), request.category(), request.questions()));
+  v1::InterviewOutline updated;
+  RETURN_IF_ERROR(WriteOnce(
+      rc, "UpdateInterviewOutline", request, updated, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(StoredOutline outline, Repository::GetOutline(tx, request.id(), 0, true));
+        if (!CanReadOutline(rc.principal, outline.owner)) {
+          return Denied(absl::StrCat("change ", OutlineResource(request.id())));
+        }
+        if (outline.owner.built_in()) {
+          return absl::FailedPreconditionError(
+              "id: built-in outlines do not change; create an office outline from it instead");
+        }
+        if (!CanWriteOutline(rc.principal, outline.owner)) {
+          return Denied(absl::StrCat("change ", OutlineResource(request.id()),
+                                     " (the owning office's staff only; offices above read)"));
+        }
+        if (outline.outline.archived()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("id: interview outline ", request.id(), " is archived"));
+        }
+        RETURN_IF_ERROR(
+            CheckOutlineVersion(outline.outline.current_version(), request.expected_version()));
+        const int next = outline.outline.current_version() + 1;
+        Repository::AddOutlineVersion(tx, request.id(), next, request, rc.principal.ActorLabel());
+        ASSIGN_OR_RETURN(StoredOutline after, Repository::GetOutline(tx, request.id(), 0, false));
+        updated = after.outline;
+        return RecordChange(tx, rc, "interview_outline.update", OutlineResource(request.id()),
+                            "fieldwork.interview_outline.updated", OutlinePayload(updated));
+      }));
+  return updated;
+}
+
+absl::StatusOr<v1::InterviewOutline> FieldworkApp::ArchiveInterviewOutline(
+    const RequestContext& rc, const v1::ArchiveInterviewOutlineRequest& request) {
+  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  v1::InterviewOutline archived;
+  RETURN_IF_ERROR(WriteOnce(
+      rc, "ArchiveInterviewOutline", request, archived, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(StoredOutline outline, Repository::GetOutline(tx, request.id(), 0, true));
+        if (!CanReadOutline(rc.principal, outline.owner)) {
+          return Denied(absl::StrCat("archive ", OutlineResource(request.id())));
+        }
+        if (outline.owner.built_in()) {
+          return absl::FailedPreconditionError("id: built-in outlines cannot be archived");
+        }
+        if (!CanWriteOutline(rc.principal, outline.owner)) {
+          return Denied(absl::StrCat("archive ", OutlineResource(request.id()),
+                                     " (the owning office's staff only)"));
+        }
+        if (outline.outline.archived()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("id: interview outline ", request.id(), " is already archived"));
+        }
+        Repository::ArchiveOutline(tx, request.id());
+        ASSIGN_OR_RETURN(StoredOutline after, Repository::GetOutline(tx, request.id(), 0, false));
+        archived = after.outline;
+        return RecordChange(tx, rc, "interview_outline.archive", OutlineResource(request.id()),
+                            "fieldwork.interview_outline.archived", OutlinePayload(archived));
+      }));
+  return archived;
+}
+
+absl::StatusOr<v1::ListInterviewOutlinesResponse> FieldworkApp::ListEngagementInterviewOutlines(
+    const RequestContext& rc, const v1::ListEngagementInterviewOutlinesRequest& request) {
+  RETURN_IF_ERROR(ValidateId("engagement_id", request.engagement_id()));
+  RETURN_IF_ERROR(CheckCategoryFilter(request.category()));
+  ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
+  return pool_.ReadWith<v1::ListInterviewOutlinesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListInterviewOutlinesResponse> {
+        ASSIGN_OR_RETURN(EngagementSnapshot engagement,
+                         LoadEngagement(tx, request.engagement_id(), "engagement_id"));
+        if (!CanReadOutlinesOn(AccessTo(rc.principal, engagement, TodayInChina()))) {
+          return Denied("read the interview outlines of this engagement (its group and office)");
+        }
+        OutlineFilter filter;
+        filter.office_id = engagement.office_id();
+        filter.category = request.category();
+        auto items = Repository::ListOutlines(tx, filter, page);
+        v1::ListInterviewOutlinesResponse out;
+        if (static_cast<int>(items.size()) > page.size) {
+          items.resize(page.size);
+          out.set_next_page_token(EncodePageToken(Repository::OutlinePageKey(items.back())));
+        }
+        for (auto& o : items) *out.add_outlines() = std::move(o.outline);
+        return out;
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,16 +459,14 @@ absl::StatusOr<v1::Survey> FieldworkApp::CreateSurvey(const RequestContext& rc,
 absl::StatusOr<v1::Survey> FieldworkApp::GetSurvey(const RequestContext& rc,
                                                    const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Survey>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Survey> {
-        ASSIGN_OR_RETURN(v1::Survey survey, Repository::GetSurvey(tx, id, false));
-        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, survey.engagement_id()));
-        if (!CanManageSurveys(access) && !CanReadSurveyResults(access)) {
-          return Denied(absl::StrCat("read ", SurveyResource(id)));
-        }
-        return survey;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<v1::Survey>([&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Survey> {
+    ASSIGN_OR_RETURN(v1::Survey survey, Repository::GetSurvey(tx, id, false));
+    ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, survey.engagement_id()));
+    if (!CanManageSurveys(access) && !CanReadSurveyResults(access)) {
+      return Denied(absl::StrCat("read ", SurveyResource(id)));
+    }
+    return survey;
+  });
 }
 
 absl::StatusOr<v1::Survey> FieldworkApp::UpdateQuestionnaire(
@@ -313,8 +579,7 @@ absl::StatusOr<v1::SurveyResults> FieldworkApp::GetSurveyResults(const RequestCo
                                                  survey.min_responses());
         }
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,23 +625,25 @@ absl::StatusOr<v1::PetitionStatus> FieldworkApp::GetPetitionStatus(const Request
   if (!IsReceiptCodeFormat(receipt)) {
     return InvalidField("receipt", absl::StrCat("must be ", kReceiptDigits, " digits"));
   }
-  return pool_.TransactWith<v1::PetitionStatus>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::PetitionStatus> {
+  return pool_.ReadWith<v1::PetitionStatus>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::PetitionStatus> {
         auto petition = Repository::FindPetitionByReceiptHash(tx, Sha256Hex(receipt));
         if (!petition) return absl::NotFoundError("receipt: no petition with this receipt");
         v1::PetitionStatus out;
         out.set_state(petition->state());
         out.set_received_on(petition->received_on());
+        for (auto& m : Repository::ListPetitionMessages(tx, petition->id())) {
+          *out.add_messages() = std::move(m);
+        }
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::ListPetitionsResponse> FieldworkApp::ListPetitions(
     const RequestContext& rc, const v1::ListPetitionsRequest& request) {
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListPetitionsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListPetitionsResponse> {
+  return pool_.ReadWith<v1::ListPetitionsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListPetitionsResponse> {
         ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
         if (!CanReadPetitions(access)) return Denied("read petitions of this engagement");
         auto items = Repository::ListPetitions(tx, request.engagement_id(), page);
@@ -388,21 +655,19 @@ absl::StatusOr<v1::ListPetitionsResponse> FieldworkApp::ListPetitions(
         }
         for (auto& p : items) *out.add_petitions() = std::move(p);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Petition> FieldworkApp::GetPetition(const RequestContext& rc,
                                                        const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<v1::Petition>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::Petition> {
+  return pool_.ReadWith<v1::Petition>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::Petition> {
         ASSIGN_OR_RETURN(StoredPetition stored, Repository::GetPetition(tx, id, false));
         ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, stored.petition.engagement_id()));
         if (!CanReadPetitions(access)) return Denied(absl::StrCat("read ", PetitionResource(id)));
         return stored.petition;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::Petition> FieldworkApp::TriagePetition(
@@ -424,6 +689,83 @@ absl::StatusOr<v1::Petition> FieldworkApp::TriagePetition(
                             "fieldwork.petition.triaged", PetitionPayload(updated));
       }));
   return updated;
+}
+
+absl::StatusOr<v1::PetitionMessage> FieldworkApp::PostPetitionQuestion(
+    const RequestContext& rc, const v1::PostPetitionQuestionRequest& request) {
+  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  RETURN_IF_ERROR(ValidatePetitionMessage("text", request.text()));
+  v1::PetitionMessage posted;
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "PostPetitionQuestion", request, posted, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(StoredPetition stored, Repository::GetPetition(tx, request.id(), true));
+        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, stored.petition.engagement_id()));
+        if (!CanTriagePetitions(access)) {
+          return Denied(absl::StrCat("ask the reporter of ", PetitionResource(request.id())));
+        }
+        RETURN_IF_ERROR(CheckPetitionOpenForMessages(stored.petition.state()));
+        posted =
+            Repository::InsertPetitionQuestion(tx, request.id(), request.text(), TodayString());
+        return RecordChange(tx, rc, "petition.ask", PetitionResource(request.id()),
+                            "fieldwork.petition.question_posted",
+                            MessagePayload(stored.petition, posted));
+      }));
+  return posted;
+}
+
+absl::StatusOr<v1::ListPetitionMessagesResponse> FieldworkApp::ListPetitionMessages(
+    const RequestContext& rc, const v1::ListPetitionMessagesRequest& request) {
+  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  return pool_.ReadWith<v1::ListPetitionMessagesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListPetitionMessagesResponse> {
+        ASSIGN_OR_RETURN(StoredPetition stored, Repository::GetPetition(tx, request.id(), false));
+        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, stored.petition.engagement_id()));
+        if (!CanReadPetitions(access)) {
+          return Denied(absl::StrCat("read ", PetitionResource(request.id())));
+        }
+        v1::ListPetitionMessagesResponse out;
+        for (auto& m : Repository::ListPetitionMessages(tx, request.id())) {
+          *out.add_messages() = std::move(m);
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<v1::PetitionMessage> FieldworkApp::ReplyToPetitionQuestion(
+    const RequestContext&, const v1::ReplyToPetitionQuestionRequest& request) {
+  if (!IsReceiptCodeFormat(request.receipt())) {
+    return InvalidField("receipt", absl::StrCat("must be ", kReceiptDigits, " digits"));
+  }
+  RETURN_IF_ERROR(ValidateId("question_id", request.question_id()));
+  RETURN_IF_ERROR(ValidatePetitionMessage("text", request.text()));
+  // The audit row of a reply names no actor and no request id: the request id would lead to the
+  // gateway's log line for this request, and with it to the sender's address.
+  const RequestContext anonymous;
+  v1::PetitionMessage reply;
+  // Not WriteOnce: an idempotency record would keep the request, receipt included.
+  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+    // The receipt is looked up by its SHA-256 through a unique index: no plaintext comparison,
+    // so response time says nothing about how close a guess was.
+    auto found = Repository::FindPetitionByReceiptHash(tx, Sha256Hex(request.receipt()));
+    if (!found) return absl::NotFoundError("receipt: no petition with this receipt");
+    ASSIGN_OR_RETURN(StoredPetition stored, Repository::GetPetition(tx, found->id(), true));
+    RETURN_IF_ERROR(CheckPetitionOpenForMessages(stored.petition.state()));
+    auto question = Repository::GetPetitionQuestion(tx, found->id(), request.question_id());
+    if (!question) {
+      return absl::NotFoundError("question_id: this petition has no such question");
+    }
+    const absl::Status answered = absl::FailedPreconditionError(
+        "question_id: this question has already been answered (one reply per question)");
+    if (question->answered()) return answered;
+    auto inserted = Repository::InsertPetitionReply(tx, found->id(), request.question_id(),
+                                                    request.text(), TodayString());
+    if (!inserted) return answered;
+    reply = *std::move(inserted);
+    const WithoutRequestId no_request_id;
+    return RecordChange(tx, anonymous, "petition.reply", PetitionResource(found->id()),
+                        "fieldwork.petition.replied", MessagePayload(stored.petition, reply));
+  }));
+  return reply;
 }
 
 absl::StatusOr<v1::PetitionReporter> FieldworkApp::RevealPetitionReporter(
@@ -518,8 +860,8 @@ absl::StatusOr<v1::ListDocumentRequestsResponse> FieldworkApp::ApplyDocumentChec
 absl::StatusOr<v1::ListDocumentRequestsResponse> FieldworkApp::ListDocumentRequests(
     const RequestContext& rc, const v1::ListDocumentRequestsRequest& request) {
   ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
-  return pool_.TransactWith<v1::ListDocumentRequestsResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListDocumentRequestsResponse> {
+  return pool_.ReadWith<v1::ListDocumentRequestsResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListDocumentRequestsResponse> {
         ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
         if (!CanReadDocumentRequests(access)) {
           return Denied("read document requests of this engagement");
@@ -533,8 +875,7 @@ absl::StatusOr<v1::ListDocumentRequestsResponse> FieldworkApp::ListDocumentReque
         }
         for (auto& d : items) *out.add_document_requests() = ViewFor(access, std::move(d));
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::DocumentRequest> FieldworkApp::MarkDocumentProvided(
@@ -591,6 +932,12 @@ absl::StatusOr<v1::DocumentRequest> FieldworkApp::ReviewDocument(
           }
         }
         Repository::ReviewDocument(tx, request);
+        v1::EvidenceTarget target;
+        target.set_kind(v1::EvidenceTarget::DOCUMENT_REQUEST);
+        target.set_id(d.id());
+        for (const auto& sha256 : request.evidence_sha256()) {
+          RETURN_IF_ERROR(AttachInTx(tx, rc, sha256, d.engagement_id(), target));
+        }
         ASSIGN_OR_RETURN(updated, Repository::GetDocumentRequest(tx, request.id(), false));
         return RecordChange(tx, rc, "document_request.review", DocumentResource(d.id()),
                             "fieldwork.document_request.reviewed", DocumentPayload(updated));
@@ -601,40 +948,125 @@ absl::StatusOr<v1::DocumentRequest> FieldworkApp::ReviewDocument(
 // ---------------------------------------------------------------------------------------------
 // Evidence
 
+absl::Status FieldworkApp::CheckUpload(pqxx::transaction_base& tx, const RequestContext& rc,
+                                       const v1::UploadEvidenceRequest& metadata) {
+  ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, metadata.engagement_id()));
+  if (!access.CanWriteRecords()) return Denied("add evidence to this engagement");
+  if (!metadata.has_attach_to()) return absl::OkStatus();
+  return CheckAttach(tx, access, metadata.engagement_id(), metadata.attach_to(), "attach_to");
+}
+
+absl::Status FieldworkApp::RegisterEvidence(pqxx::work& tx, const RequestContext& rc,
+                                            const v1::UploadEvidenceRequest& metadata,
+                                            const std::string& sha256, int64_t size,
+                                            v1::Evidence& out) {
+  const bool known = Repository::EvidenceFileExists(tx, sha256);
+  const bool new_link =
+      Repository::LinkEvidence(tx, sha256, size, metadata, rc.principal.ActorLabel());
+  out.set_sha256(sha256);
+  out.set_size(size);
+  out.set_content_type(metadata.content_type());
+  out.set_filename(metadata.filename());
+  out.set_engagement_id(metadata.engagement_id());
+  out.set_already_stored(known);
+  if (new_link) {
+    v1::EvidenceEvent payload;
+    payload.set_sha256(sha256);
+    payload.set_engagement_id(metadata.engagement_id());
+    RETURN_IF_ERROR(RecordChange(tx, rc, "evidence.link", absl::StrCat("evidence/", sha256),
+                                 "fieldwork.evidence.linked", payload));
+  }
+  if (!metadata.has_attach_to()) return absl::OkStatus();
+  return AttachInTx(tx, rc, sha256, metadata.engagement_id(), metadata.attach_to());
+}
+
 absl::StatusOr<v1::Evidence> FieldworkApp::UploadEvidence(
     const RequestContext& rc, const v1::UploadEvidenceRequest& request) {
   if (settings_.evidence_dir.empty()) {
     return absl::FailedPreconditionError("evidence uploads are off (no evidence_dir configured)");
   }
-  RETURN_IF_ERROR(ValidateEvidenceUpload(request, settings_.evidence_max_bytes));
+  RETURN_IF_ERROR(ValidateEvidenceUpload(request, settings_.unary_evidence_max_bytes));
+  if (request.has_attach_to()) {
+    RETURN_IF_ERROR(ValidateEvidenceTarget("attach_to", request.attach_to()));
+  }
   const std::string sha256 = Sha256Hex(request.content());
+  v1::UploadEvidenceRequest metadata = request;
+  metadata.clear_content();
   v1::Evidence out;
   // Not WriteOnce: the idempotency record would hold a second copy of the file. A retry finds
   // the same content and link and changes nothing.
   RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
-    if (!access.CanWriteRecords()) return Denied("add evidence to this engagement");
-    const bool known = Repository::EvidenceFileExists(tx, sha256);
+    RETURN_IF_ERROR(CheckUpload(tx, rc, metadata));
     // The file goes to disk before the row commits: a failed transaction can leave an orphan
     // file (harmless, content-addressed), never a row without its file.
     ASSIGN_OR_RETURN(bool on_disk, evidence_.Put(sha256, request.content()));
     (void)on_disk;
-    const bool new_link =
-        Repository::LinkEvidence(tx, sha256, static_cast<int64_t>(request.content().size()),
-                                 request, rc.principal.ActorLabel());
-    out.set_sha256(sha256);
-    out.set_size(static_cast<int64_t>(request.content().size()));
-    out.set_content_type(request.content_type());
-    out.set_filename(request.filename());
-    out.set_engagement_id(request.engagement_id());
-    out.set_already_stored(known);
-    if (!new_link) return absl::OkStatus();
-    v1::EvidenceEvent payload;
-    payload.set_sha256(sha256);
-    payload.set_engagement_id(request.engagement_id());
-    return RecordChange(tx, rc, "evidence.link", absl::StrCat("evidence/", sha256),
-                        "fieldwork.evidence.linked", payload);
+    return RegisterEvidence(tx, rc, metadata, sha256,
+                            static_cast<int64_t>(request.content().size()), out);
   }));
+  return out;
+}
+
+absl::StatusOr<v1::Evidence> FieldworkApp::UploadEvidenceStream(
+    const RequestContext& rc, const v1::UploadEvidenceRequest& metadata,
+    const NextChunk& next_chunk) {
+  if (settings_.evidence_dir.empty()) {
+    return absl::FailedPreconditionError("evidence uploads are off (no evidence_dir configured)");
+  }
+  RETURN_IF_ERROR(ValidateEvidenceMetadata(metadata));
+  // Refuse callers who may not add the file before reading a byte of it.
+  RETURN_IF_ERROR(
+      pool_.Read([&](pqxx::transaction_base& tx) { return CheckUpload(tx, rc, metadata); }));
+  ASSIGN_OR_RETURN(std::unique_ptr<EvidenceStore::Upload> upload, evidence_.BeginUpload());
+  std::string chunk;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, next_chunk(&chunk));
+    if (!more) break;
+    if (upload->size() + static_cast<int64_t>(chunk.size()) > settings_.evidence_max_bytes) {
+      // Stop reading here: the rest of the stream is never received, and the temporary file
+      // goes with `upload`.
+      return InvalidField("content", absl::StrCat("larger than the limit of ",
+                                                  settings_.evidence_max_bytes, " bytes"));
+    }
+    RETURN_IF_ERROR(upload->Append(chunk));
+  }
+  if (upload->size() == 0) return InvalidField("content", "must not be empty");
+  const int64_t size = upload->size();
+  ASSIGN_OR_RETURN(auto stored, upload->Commit());
+  v1::Evidence out;
+  RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+    RETURN_IF_ERROR(CheckUpload(tx, rc, metadata));
+    return RegisterEvidence(tx, rc, metadata, stored.first, size, out);
+  }));
+  return out;
+}
+
+absl::StatusOr<v1::Evidence> FieldworkApp::AttachEvidence(
+    const RequestContext& rc, const v1::AttachEvidenceRequest& request) {
+  if (!IsSha256Hex(request.sha256())) return InvalidField("sha256", "must be 64 lower-case hex");
+  RETURN_IF_ERROR(ValidateEvidenceTarget("target", request.target()));
+  v1::Evidence out;
+  RETURN_IF_ERROR(
+      WriteOnce(rc, "AttachEvidence", request, out, [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string engagement_id,
+                         Repository::RecordEngagement(tx, request.target(), "target"));
+        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, engagement_id));
+        RETURN_IF_ERROR(CheckAttach(tx, access, engagement_id, request.target(), "target"));
+        bool found = false;
+        for (auto& link : Repository::EvidenceLinks(tx, request.sha256())) {
+          if (link.engagement_id() != engagement_id) continue;
+          out = std::move(link);
+          found = true;
+        }
+        if (!found) {
+          // Files are attached only on the engagement they were uploaded to; another
+          // engagement's file is not revealed.
+          return absl::NotFoundError(absl::StrCat("sha256: evidence ", request.sha256(),
+                                                  " not found on the record's engagement"));
+        }
+        out.set_already_stored(true);
+        return AttachInTx(tx, rc, request.sha256(), engagement_id, request.target());
+      }));
   return out;
 }
 
@@ -644,20 +1076,21 @@ absl::StatusOr<common::v1::FileContent> FieldworkApp::GetEvidence(const RequestC
   // Whether a file exists is itself secret: callers without access get NOT_FOUND.
   const absl::Status not_found =
       absl::NotFoundError(absl::StrCat("sha256: evidence ", sha256, " not found"));
-  ASSIGN_OR_RETURN(
-      v1::Evidence allowed,
-      pool_.TransactWith<v1::Evidence>(
-          [&](pqxx::work& tx) -> absl::StatusOr<v1::Evidence> {
-            for (auto& link : Repository::EvidenceLinks(tx, sha256)) {
-              ASSIGN_OR_RETURN(EngagementSnapshot engagement,
-                               LoadEngagement(tx, link.engagement_id()));
-              if (AccessTo(rc.principal, engagement, TodayInChina()).CanReadRecords()) {
-                return link;
-              }
-            }
-            return not_found;
-          },
-          {.read_only = true}));
+  ASSIGN_OR_RETURN(v1::Evidence allowed,
+                   pool_.TransactWith<v1::Evidence>(
+                       [&](pqxx::work& tx) -> absl::StatusOr<v1::Evidence> {
+                         for (auto& link : Repository::EvidenceLinks(tx, sha256)) {
+                           ASSIGN_OR_RETURN(EngagementSnapshot engagement,
+                                            LoadEngagement(tx, link.engagement_id()));
+                           if (CanReadEvidenceIn(
+                                   AccessTo(rc.principal, engagement, TodayInChina()),
+                                   Repository::AttachmentKinds(tx, sha256, link.engagement_id()))) {
+                             return link;
+                           }
+                         }
+                         return not_found;
+                       },
+                       {.read_only = true}));
   ASSIGN_OR_RETURN(std::string content, evidence_.Read(sha256));
   common::v1::FileContent out;
   out.set_content(std::move(content));
@@ -698,19 +1131,17 @@ absl::StatusOr<v1::WorkLogEntry> FieldworkApp::AddWorkLogEntry(
 absl::StatusOr<v1::WorkLog> FieldworkApp::GetWorkLog(const RequestContext& rc,
                                                      const v1::GetWorkLogRequest& request) {
   RETURN_IF_ERROR(ValidateDate("day", request.day()));
-  return pool_.TransactWith<v1::WorkLog>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::WorkLog> {
-        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
-        if (!access.CanReadRecords()) return Denied("read the work log of this engagement");
-        v1::WorkLog out;
-        out.set_engagement_id(request.engagement_id());
-        out.set_day(request.day());
-        for (auto& e : Repository::ListWorkLog(tx, request.engagement_id(), request.day())) {
-          *out.add_entries() = std::move(e);
-        }
-        return out;
-      },
-      {.read_only = true});
+  return pool_.TransactWith<v1::WorkLog>([&](pqxx::work& tx) -> absl::StatusOr<v1::WorkLog> {
+    ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
+    if (!access.CanReadRecords()) return Denied("read the work log of this engagement");
+    v1::WorkLog out;
+    out.set_engagement_id(request.engagement_id());
+    out.set_day(request.day());
+    for (auto& e : Repository::ListWorkLog(tx, request.engagement_id(), request.day())) {
+      *out.add_entries() = std::move(e);
+    }
+    return out;
+  });
 }
 
 }  // namespace xuncha::fieldwork

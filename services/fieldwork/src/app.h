@@ -21,9 +21,11 @@ struct FieldworkSettings {
   std::string petition_public_key;
   // Where evidence files live (content-addressed); empty: uploads are refused.
   std::string evidence_dir;
-  // Largest evidence file. The bytes arrive in one gRPC message, whose default 4 MiB receive
-  // limit caps this until uploads are streamed.
+  // Largest evidence file (streamed uploads).
   int64_t evidence_max_bytes = 3 << 20;
+  // Largest file in one UploadEvidence message: evidence_max_bytes, but below gRPC's 4 MiB
+  // message limit.
+  int64_t unary_evidence_max_bytes = 3 << 20;
 };
 
 class FieldworkApp {
@@ -36,6 +38,19 @@ class FieldworkApp {
   absl::StatusOr<v1::ListInterviewsResponse> ListInterviews(
       const RequestContext& rc, const v1::ListInterviewsRequest& request);
   absl::StatusOr<v1::Interview> GetInterview(const RequestContext& rc, const std::string& id);
+
+  absl::StatusOr<v1::InterviewOutline> CreateInterviewOutline(
+      const RequestContext& rc, const v1::CreateInterviewOutlineRequest& request);
+  absl::StatusOr<v1::ListInterviewOutlinesResponse> ListInterviewOutlines(
+      const RequestContext& rc, const v1::ListInterviewOutlinesRequest& request);
+  absl::StatusOr<v1::InterviewOutline> GetInterviewOutline(
+      const RequestContext& rc, const v1::GetInterviewOutlineRequest& request);
+  absl::StatusOr<v1::InterviewOutline> UpdateInterviewOutline(
+      const RequestContext& rc, const v1::UpdateInterviewOutlineRequest& request);
+  absl::StatusOr<v1::InterviewOutline> ArchiveInterviewOutline(
+      const RequestContext& rc, const v1::ArchiveInterviewOutlineRequest& request);
+  absl::StatusOr<v1::ListInterviewOutlinesResponse> ListEngagementInterviewOutlines(
+      const RequestContext& rc, const v1::ListEngagementInterviewOutlinesRequest& request);
 
   absl::StatusOr<v1::Survey> CreateSurvey(const RequestContext& rc,
                                           const v1::CreateSurveyRequest& request);
@@ -58,6 +73,12 @@ class FieldworkApp {
   absl::StatusOr<v1::Petition> GetPetition(const RequestContext& rc, const std::string& id);
   absl::StatusOr<v1::Petition> TriagePetition(const RequestContext& rc,
                                               const v1::TriagePetitionRequest& request);
+  absl::StatusOr<v1::PetitionMessage> PostPetitionQuestion(
+      const RequestContext& rc, const v1::PostPetitionQuestionRequest& request);
+  absl::StatusOr<v1::ListPetitionMessagesResponse> ListPetitionMessages(
+      const RequestContext& rc, const v1::ListPetitionMessagesRequest& request);
+  absl::StatusOr<v1::PetitionMessage> ReplyToPetitionQuestion(
+      const RequestContext& rc, const v1::ReplyToPetitionQuestionRequest& request);
   absl::StatusOr<v1::PetitionReporter> RevealPetitionReporter(
       const RequestContext& rc, const v1::RevealPetitionReporterRequest& request);
 
@@ -74,6 +95,14 @@ class FieldworkApp {
 
   absl::StatusOr<v1::Evidence> UploadEvidence(const RequestContext& rc,
                                               const v1::UploadEvidenceRequest& request);
+  // Streamed upload: `metadata` (checked before any byte is read), then `next_chunk` yields the
+  // data in order, false at the end of the stream.
+  using NextChunk = std::function<absl::StatusOr<bool>(std::string* data)>;
+  absl::StatusOr<v1::Evidence> UploadEvidenceStream(const RequestContext& rc,
+                                                    const v1::UploadEvidenceRequest& metadata,
+                                                    const NextChunk& next_chunk);
+  absl::StatusOr<v1::Evidence> AttachEvidence(const RequestContext& rc,
+                                              const v1::AttachEvidenceRequest& request);
   absl::StatusOr<common::v1::FileContent> GetEvidence(const RequestContext& rc,
                                                       const std::string& sha256);
 
@@ -91,9 +120,21 @@ class FieldworkApp {
                          google::protobuf::Message& response,
                          const std::function<absl::Status(pqxx::work&)>& body);
   // The engagement and the caller's access to it, from the replica in `tx`.
-  absl::StatusOr<EngagementAccess> Access(pqxx::work& tx, const RequestContext& rc,
+  absl::StatusOr<EngagementAccess> Access(pqxx::transaction_base& tx, const RequestContext& rc,
                                           const std::string& engagement_id,
                                           absl::string_view field = "engagement_id");
+
+  // May the caller add this file (to this record)? Checked again in the registering transaction.
+  absl::Status CheckUpload(pqxx::transaction_base& tx, const RequestContext& rc,
+                           const v1::UploadEvidenceRequest& metadata);
+  // Records a file already on disk: the content row, the engagement link and the attachment,
+  // with their events.
+  absl::Status RegisterEvidence(pqxx::work& tx, const RequestContext& rc,
+                                const v1::UploadEvidenceRequest& metadata,
+                                const std::string& sha256, int64_t size, v1::Evidence& out);
+  // The outline an interview names, checked usable on the engagement; sets the version.
+  absl::Status ResolveOutline(pqxx::work& tx, const EngagementSnapshot& engagement,
+                              v1::Interview& interview);
 
   PgPool& pool_;
   OutboxRelay* relay_;

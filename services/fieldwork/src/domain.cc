@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "xuncha/scope.h"
 #include "xuncha/status.h"
 #include "xuncha/validation.h"
 
@@ -84,6 +85,54 @@ absl::Status ValidateNewInterview(const v1::Interview& interview,
   for (int i = 0; i < interview.problems_size(); ++i) {
     RETURN_IF_ERROR(ValidateText(Indexed("interview.problems", i) + ".summary",
                                  interview.problems(i).summary(), 2000));
+  }
+  return absl::OkStatus();
+}
+
+bool IsOfficeStaff(const Principal& principal) {
+  return !principal.IsApiClient() && !principal.office_id.empty() &&
+         principal.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP", "VIEWER"});
+}
+
+bool CanReadOutline(const Principal& principal, const OutlineOwner& owner) {
+  if (principal.IsPlatformAdmin()) return true;
+  if (!IsOfficeStaff(principal)) return false;
+  return owner.built_in() || PathWithin(owner.office_path, principal.office_path);
+}
+
+bool CanWriteOutline(const Principal& principal, const OutlineOwner& owner) {
+  return !owner.built_in() && !principal.IsApiClient() && principal.office_id == owner.office_id &&
+         principal.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP"});
+}
+
+bool OutlineUsableOn(const OutlineOwner& owner, const EngagementSnapshot& engagement) {
+  return owner.built_in() || owner.office_id == engagement.office_id();
+}
+
+bool CanReadOutlinesOn(const EngagementAccess& access) {
+  return access.member || access.office || access.office_above;
+}
+
+absl::Status ValidateOutline(absl::string_view title, v1::Interview::Category category,
+                             const google::protobuf::RepeatedPtrField<std::string>& questions) {
+  RETURN_IF_ERROR(ValidateText("title", title, 200));
+  if (!v1::Interview::Category_IsValid(category)) {
+    return InvalidField("category", "must be a valid interviewee category or unset (any)");
+  }
+  if (questions.empty()) return InvalidField("questions", "at least one question");
+  if (questions.size() > 100) return InvalidField("questions", "at most 100");
+  for (int i = 0; i < questions.size(); ++i) {
+    RETURN_IF_ERROR(ValidateText(Indexed("questions", i), questions[i], 1000));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOutlineVersion(int current, int expected) {
+  if (expected < 1) return InvalidField("expected_version", "must be set to the current version");
+  if (expected != current) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("expected_version: the outline is at version ", current, ", not ", expected,
+                     " (someone changed it; reload and edit again)"));
   }
   return absl::OkStatus();
 }
@@ -342,6 +391,18 @@ absl::Status CheckTriage(v1::Petition::State from, v1::Petition::State to,
   return ValidateText("reason", reason, 2000);
 }
 
+absl::Status ValidatePetitionMessage(absl::string_view field, absl::string_view text) {
+  return ValidateText(field, text, 5000);
+}
+
+absl::Status CheckPetitionOpenForMessages(v1::Petition::State state) {
+  if (state == v1::Petition::CLOSED) {
+    return absl::FailedPreconditionError(
+        "petition is CLOSED: no further questions or replies (only open petitions take them)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> DecodeKey(absl::string_view field, absl::string_view text,
                                       size_t size) {
   const std::string trimmed(absl::StripAsciiWhitespace(text));
@@ -372,6 +433,7 @@ void StripForLiaison(v1::DocumentRequest& request) {
   request.clear_review_notes();
   request.clear_findings();
   request.clear_evidence_sha256();
+  request.clear_evidence();
 }
 
 absl::Status ValidateNewDocumentRequest(const v1::DocumentRequest& request) {
@@ -420,6 +482,64 @@ absl::Status ValidateEvidenceUpload(const v1::UploadEvidenceRequest& request, in
     return InvalidField("content", absl::StrCat("larger than the limit of ", max_bytes, " bytes"));
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateEvidenceMetadata(const v1::UploadEvidenceRequest& metadata) {
+  RETURN_IF_ERROR(ValidateId("metadata.engagement_id", metadata.engagement_id()));
+  RETURN_IF_ERROR(ValidateText("metadata.filename", metadata.filename(), 255));
+  if (absl::StrContains(metadata.filename(), "/") || absl::StrContains(metadata.filename(), "\\")) {
+    return InvalidField("metadata.filename", "must not contain a path");
+  }
+  RETURN_IF_ERROR(ValidateText("metadata.content_type", metadata.content_type(), 100, false));
+  if (!metadata.content().empty()) {
+    return InvalidField("metadata.content", "must be empty: send the bytes as data messages");
+  }
+  if (metadata.has_attach_to()) {
+    RETURN_IF_ERROR(ValidateEvidenceTarget("metadata.attach_to", metadata.attach_to()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEvidenceTarget(absl::string_view field, const v1::EvidenceTarget& target) {
+  if (target.kind() == v1::EvidenceTarget::KIND_UNSPECIFIED ||
+      !v1::EvidenceTarget::Kind_IsValid(target.kind())) {
+    return InvalidField(absl::StrCat(field, ".kind"),
+                        "must be INTERVIEW, DOCUMENT_REQUEST or PETITION");
+  }
+  return ValidateId(absl::StrCat(field, ".id"), target.id());
+}
+
+bool CanAttachEvidence(const EngagementAccess& access, v1::EvidenceTarget::Kind kind) {
+  switch (kind) {
+    case v1::EvidenceTarget::INTERVIEW:
+      return CanRecordInterviews(access);
+    case v1::EvidenceTarget::DOCUMENT_REQUEST:
+      return CanReviewDocuments(access);
+    case v1::EvidenceTarget::PETITION:
+      return CanTriagePetitions(access);
+    default:
+      return false;
+  }
+}
+
+bool CanReadEvidenceIn(const EngagementAccess& access,
+                       const std::vector<v1::EvidenceTarget::Kind>& attached_to) {
+  if (!access.CanReadRecords()) return false;
+  for (v1::EvidenceTarget::Kind kind : attached_to) {
+    switch (kind) {
+      case v1::EvidenceTarget::INTERVIEW:
+        if (!CanReadInterviews(access)) return false;
+        break;
+      case v1::EvidenceTarget::PETITION:
+        if (!CanReadPetitions(access)) return false;
+        break;
+      case v1::EvidenceTarget::DOCUMENT_REQUEST:
+        break;  // the review is a record of the engagement: CanReadRecords above
+      default:
+        return false;  // an unknown kind is treated as the most confidential
+    }
+  }
+  return true;
 }
 
 absl::Status ValidateWorkLogEntry(const v1::WorkLogEntry& entry) {

@@ -38,6 +38,33 @@ bool CanRevealReporter(const EngagementAccess& access);
 absl::Status ValidateNewInterview(const v1::Interview& interview,
                                   const EngagementSnapshot& engagement);
 
+// --- Interview outlines (谈话提纲) -----------------------------------------------------------
+
+// Whose an outline is: empty office for a built-in one.
+struct OutlineOwner {
+  std::string office_id;
+  std::string office_path;
+  bool built_in() const { return office_id.empty(); }
+};
+
+// Office staff in the sense of DESIGN.md §3 (any office role of an office, not API clients).
+bool IsOfficeStaff(const Principal& principal);
+// Read directly: built-in outlines by any office staff; an office's outlines by its own staff
+// and the staff of offices above it (and the platform admin).
+bool CanReadOutline(const Principal& principal, const OutlineOwner& owner);
+// Write: the owning office's OFFICE_ADMIN, OFFICE_STAFF or LEADING_GROUP. Built-in outlines are
+// nobody's to change.
+bool CanWriteOutline(const Principal& principal, const OutlineOwner& owner);
+// Through an engagement (group members, who may hold no office role): the outline must be one
+// the engagement may use — built-in or the owning office's own — and the caller must be able to
+// read the engagement's records.
+bool OutlineUsableOn(const OutlineOwner& owner, const EngagementSnapshot& engagement);
+bool CanReadOutlinesOn(const EngagementAccess& access);
+absl::Status ValidateOutline(absl::string_view title, v1::Interview::Category category,
+                             const google::protobuf::RepeatedPtrField<std::string>& questions);
+// Optimistic concurrency for updates: `expected` must equal `current`.
+absl::Status CheckOutlineVersion(int current, int expected);
+
 // --- Surveys ---------------------------------------------------------------------------------
 
 // The built-in democratic evaluation: one single-choice question 好/较好/一般/差 with 好 and
@@ -71,6 +98,11 @@ absl::Status CheckTriage(v1::Petition::State from, v1::Petition::State to,
 // Hex or base64 of exactly `size` bytes (keys in config files and requests).
 absl::StatusOr<std::string> DecodeKey(absl::string_view field, absl::string_view text, size_t size);
 
+// Follow-up thread: a question or a reply, plain text up to 5000 characters.
+absl::Status ValidatePetitionMessage(absl::string_view field, absl::string_view text);
+// Questions and replies stop when a petition is CLOSED.
+absl::Status CheckPetitionOpenForMessages(v1::Petition::State state);
+
 // --- Document review -------------------------------------------------------------------------
 
 // The group and office read everything; the unit liaison reads the request list (to hand the
@@ -93,6 +125,18 @@ std::vector<std::pair<std::string, std::string>> ThreeMustSeeChecklist();
 bool IsSha256Hex(absl::string_view s);
 // `max_bytes` from config; the file name is shown to people, so it must be text.
 absl::Status ValidateEvidenceUpload(const v1::UploadEvidenceRequest& request, int64_t max_bytes);
+// The first message of a streamed upload: the same fields, with no content in it.
+absl::Status ValidateEvidenceMetadata(const v1::UploadEvidenceRequest& metadata);
+absl::Status ValidateEvidenceTarget(absl::string_view field, const v1::EvidenceTarget& target);
+// Who may attach files to a record of this kind: whoever may write that record.
+bool CanAttachEvidence(const EngagementAccess& access, v1::EvidenceTarget::Kind kind);
+// Download through one engagement the file is linked to: the caller must read the engagement's
+// records and, for every record of that engagement the file is attached to, that record (an
+// interview attachment is as confidential as the interview). The unit liaison never reads
+// evidence, not even files attached to its own unit's document requests: those are the group's
+// review material, hidden from it like the review notes. Any one engagement suffices.
+bool CanReadEvidenceIn(const EngagementAccess& access,
+                       const std::vector<v1::EvidenceTarget::Kind>& attached_to);
 
 // --- Work log --------------------------------------------------------------------------------
 

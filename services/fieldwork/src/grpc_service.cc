@@ -1,6 +1,7 @@
 #include "grpc_service.h"
 
 #include "xuncha/status.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::fieldwork {
 
@@ -213,6 +214,135 @@ Status FieldworkGrpcService::GetWorkLog(ServerContext* c, const v1::GetWorkLogRe
                                         v1::WorkLog* resp) {
   return HandleRpc(c, "GetWorkLog", auth_, [&](const RequestContext& rc) -> absl::Status {
     ASSIGN_OR_RETURN(*resp, app_.GetWorkLog(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+Status FieldworkGrpcService::CreateInterviewOutline(ServerContext* c,
+                                                    const v1::CreateInterviewOutlineRequest* req,
+                                                    v1::InterviewOutline* resp) {
+  return HandleRpc(c, "CreateInterviewOutline", auth_,
+                   [&](const RequestContext& rc) -> absl::Status {
+                     ASSIGN_OR_RETURN(*resp, app_.CreateInterviewOutline(rc, *req));
+                     return absl::OkStatus();
+                   });
+}
+
+Status FieldworkGrpcService::ListInterviewOutlines(ServerContext* c,
+                                                   const v1::ListInterviewOutlinesRequest* req,
+                                                   v1::ListInterviewOutlinesResponse* resp) {
+  return HandleRpc(c, "ListInterviewOutlines", auth_,
+                   [&](const RequestContext& rc) -> absl::Status {
+                     ASSIGN_OR_RETURN(*resp, app_.ListInterviewOutlines(rc, *req));
+                     return absl::OkStatus();
+                   });
+}
+
+Status FieldworkGrpcService::GetInterviewOutline(ServerContext* c,
+                                                 const v1::GetInterviewOutlineRequest* req,
+                                                 v1::InterviewOutline* resp) {
+  return HandleRpc(c, "GetInterviewOutline", auth_, [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.GetInterviewOutline(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+Status FieldworkGrpcService::UpdateInterviewOutline(ServerContext* c,
+                                                    const v1::UpdateInterviewOutlineRequest* req,
+                                                    v1::InterviewOutline* resp) {
+  return HandleRpc(c, "UpdateInterviewOutline", auth_,
+                   [&](const RequestContext& rc) -> absl::Status {
+                     ASSIGN_OR_RETURN(*resp, app_.UpdateInterviewOutline(rc, *req));
+                     return absl::OkStatus();
+                   });
+}
+
+Status FieldworkGrpcService::ArchiveInterviewOutline(ServerContext* c,
+                                                     const v1::ArchiveInterviewOutlineRequest* req,
+                                                     v1::InterviewOutline* resp) {
+  return HandleRpc(c, "ArchiveInterviewOutline", auth_,
+                   [&](const RequestContext& rc) -> absl::Status {
+                     ASSIGN_OR_RETURN(*resp, app_.ArchiveInterviewOutline(rc, *req));
+                     return absl::OkStatus();
+                   });
+}
+
+Status FieldworkGrpcService::ListEngagementInterviewOutlines(
+    ServerContext* c, const v1::ListEngagementInterviewOutlinesRequest* req,
+    v1::ListInterviewOutlinesResponse* resp) {
+  return HandleRpc(c, "ListEngagementInterviewOutlines", auth_,
+                   [&](const RequestContext& rc) -> absl::Status {
+                     ASSIGN_OR_RETURN(*resp, app_.ListEngagementInterviewOutlines(rc, *req));
+                     return absl::OkStatus();
+                   });
+}
+
+// Public (no account): marked `public: true` in the proto.
+Status FieldworkGrpcService::LookupPetitionStatus(ServerContext* c,
+                                                  const v1::GetPetitionStatusRequest* req,
+                                                  v1::PetitionStatus* resp) {
+  return HandlePublicRpc(c, "LookupPetitionStatus", [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.GetPetitionStatus(rc, req->receipt()));
+    return absl::OkStatus();
+  });
+}
+
+Status FieldworkGrpcService::PostPetitionQuestion(ServerContext* c,
+                                                  const v1::PostPetitionQuestionRequest* req,
+                                                  v1::PetitionMessage* resp) {
+  return HandleRpc(c, "PostPetitionQuestion", auth_, [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.PostPetitionQuestion(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+Status FieldworkGrpcService::ListPetitionMessages(ServerContext* c,
+                                                  const v1::ListPetitionMessagesRequest* req,
+                                                  v1::ListPetitionMessagesResponse* resp) {
+  return HandleRpc(c, "ListPetitionMessages", auth_, [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.ListPetitionMessages(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+// Public (no account): marked `public: true` in the proto.
+Status FieldworkGrpcService::ReplyToPetitionQuestion(ServerContext* c,
+                                                     const v1::ReplyToPetitionQuestionRequest* req,
+                                                     v1::PetitionMessage* resp) {
+  return HandlePublicRpc(c, "ReplyToPetitionQuestion",
+                         [&](const RequestContext& rc) -> absl::Status {
+                           ASSIGN_OR_RETURN(*resp, app_.ReplyToPetitionQuestion(rc, *req));
+                           return absl::OkStatus();
+                         });
+}
+
+Status FieldworkGrpcService::AttachEvidence(ServerContext* c, const v1::AttachEvidenceRequest* req,
+                                            v1::Evidence* resp) {
+  return HandleRpc(c, "AttachEvidence", auth_, [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.AttachEvidence(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+Status FieldworkGrpcService::UploadEvidenceStream(
+    ServerContext* c, grpc::ServerReader<v1::UploadEvidenceChunk>* reader, v1::Evidence* resp) {
+  return HandleRpc(c, "UploadEvidenceStream", auth_, [&](const RequestContext& rc) -> absl::Status {
+    v1::UploadEvidenceChunk first;
+    if (!reader->Read(&first)) return InvalidField("metadata", "the stream is empty");
+    if (first.part_case() != v1::UploadEvidenceChunk::kMetadata) {
+      return InvalidField("metadata", "must be the first message");
+    }
+    v1::UploadEvidenceChunk next;
+    ASSIGN_OR_RETURN(*resp,
+                     app_.UploadEvidenceStream(
+                         rc, first.metadata(), [&](std::string* data) -> absl::StatusOr<bool> {
+                           if (!reader->Read(&next)) return false;
+                           if (next.part_case() != v1::UploadEvidenceChunk::kData) {
+                             return InvalidField("data", "only the first message carries metadata");
+                           }
+                           data->swap(*next.mutable_data());
+                           return true;
+                         }));
     return absl::OkStatus();
   });
 }

@@ -15,6 +15,40 @@ class FieldworkGrpcService final : public v1::FieldworkService::Service {
                               v1::ListInterviewsResponse* resp) override;
   grpc::Status GetInterview(grpc::ServerContext* c, const v1::GetInterviewRequest* req,
                             v1::Interview* resp) override;
+  grpc::Status CreateInterviewOutline(grpc::ServerContext* c,
+                                      const v1::CreateInterviewOutlineRequest* req,
+                                      v1::InterviewOutline* resp) override;
+  grpc::Status ListInterviewOutlines(grpc::ServerContext* c,
+                                     const v1::ListInterviewOutlinesRequest* req,
+                                     v1::ListInterviewOutlinesResponse* resp) override;
+  grpc::Status GetInterviewOutline(grpc::ServerContext* c,
+                                   const v1::GetInterviewOutlineRequest* req,
+                                   v1::InterviewOutline* resp) override;
+  grpc::Status UpdateInterviewOutline(grpc::ServerContext* c,
+                                      const v1::UpdateInterviewOutlineRequest* req,
+                                      v1::InterviewOutline* resp) override;
+  grpc::Status ArchiveInterviewOutline(grpc::ServerContext* c,
+                                       const v1::ArchiveInterviewOutlineRequest* req,
+                                       v1::InterviewOutline* resp) override;
+  grpc::Status ListEngagementInterviewOutlines(
+      grpc::ServerContext* c, const v1::ListEngagementInterviewOutlinesRequest* req,
+      v1::ListInterviewOutlinesResponse* resp) override;
+  grpc::Status LookupPetitionStatus(grpc::ServerContext* c, const v1::GetPetitionStatusRequest* req,
+                                    v1::PetitionStatus* resp) override;
+  grpc::Status PostPetitionQuestion(grpc::ServerContext* c,
+                                    const v1::PostPetitionQuestionRequest* req,
+                                    v1::PetitionMessage* resp) override;
+  grpc::Status ListPetitionMessages(grpc::ServerContext* c,
+                                    const v1::ListPetitionMessagesRequest* req,
+                                    v1::ListPetitionMessagesResponse* resp) override;
+  grpc::Status ReplyToPetitionQuestion(grpc::ServerContext* c,
+                                       const v1::ReplyToPetitionQuestionRequest* req,
+                                       v1::PetitionMessage* resp) override;
+  grpc::Status UploadEvidenceStream(grpc::ServerContext* c,
+                                    grpc::ServerReader<v1::UploadEvidenceChunk>* reader,
+                                    v1::Evidence* resp) override;
+  grpc::Status AttachEvidence(grpc::ServerContext* c, const v1::AttachEvidenceRequest* req,
+                              v1::Evidence* resp) override;
   grpc::Status CreateSurvey(grpc::ServerContext* c, const v1::CreateSurveyRequest* req,
                             v1::Survey* resp) override;
   grpc::Status GetSurvey(grpc::ServerContext* c, const v1::GetSurveyRequest* req,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/change.h"
+#include "xuncha/validation.h"
 
 namespace xuncha::fieldwork {
 namespace {
@@ -25,13 +26,34 @@ M FromJson(const std::string& json) {
   return m;
 }
 
+// The files attached to a record, with the name and type they were uploaded under on the
+// record's engagement.
+void FillAttachedEvidence(pqxx::transaction_base& tx, v1::EvidenceTarget::Kind kind,
+                          const std::string& id,
+                          google::protobuf::RepeatedPtrField<v1::Evidence>* out) {
+  for (const auto& r : tx.exec_params(
+           "SELECT a.sha256, a.engagement_id::text, l.filename, l.content_type, f.size "
+           "FROM evidence_attachments a "
+           "JOIN evidence_links l ON l.sha256 = a.sha256 AND l.engagement_id = a.engagement_id "
+           "JOIN evidence_files f ON f.sha256 = a.sha256 "
+           "WHERE a.object_kind = $1 AND a.object_id = $2 ORDER BY a.created_at, a.sha256",
+           v1::EvidenceTarget::Kind_Name(kind), id)) {
+    v1::Evidence* e = out->Add();
+    e->set_sha256(r[0].as<std::string>());
+    e->set_engagement_id(r[1].as<std::string>());
+    e->set_filename(r[2].as<std::string>());
+    e->set_content_type(r[3].as<std::string>());
+    e->set_size(r[4].as<int64_t>());
+  }
+}
+
 const std::string kInterviewColumns =
     "SELECT id::text, engagement_id::text, kind, interviewee_name, interviewee_post, category, "
     "interviewers, " +
     SqlMicros("start_time") + ", place, notes, created_by, " + SqlMicros("created_at") +
-    " FROM interviews ";
+    ", coalesce(outline_id::text, ''), coalesce(outline_version, 0) FROM interviews ";
 
-v1::Interview InterviewFromRow(pqxx::work& tx, const pqxx::row& r) {
+v1::Interview InterviewFromRow(pqxx::transaction_base& tx, const pqxx::row& r) {
   v1::Interview i;
   i.set_id(r[0].as<std::string>());
   i.set_engagement_id(r[1].as<std::string>());
@@ -49,6 +71,9 @@ v1::Interview InterviewFromRow(pqxx::work& tx, const pqxx::row& r) {
   i.set_notes(r[9].as<std::string>());
   i.set_created_by(r[10].as<std::string>());
   SetTimestampMicros(i.mutable_create_time(), r[11].as<int64_t>());
+  i.set_outline_id(r[12].as<std::string>());
+  i.set_outline_version(r[13].as<int>());
+  FillAttachedEvidence(tx, v1::EvidenceTarget::INTERVIEW, i.id(), i.mutable_evidence());
   for (const auto& p :
        tx.exec_params("SELECT id::text, summary FROM interview_problems WHERE interview_id = $1 "
                       "ORDER BY position",
@@ -119,13 +144,15 @@ v1::Interview Repository::InsertInterview(pqxx::work& tx, const v1::Interview& i
   const std::string id =
       tx.exec_params1(
             "INSERT INTO interviews (engagement_id, kind, interviewee_name, interviewee_post, "
-            "category, interviewers, start_time, place, notes, created_by) VALUES ($1, $2, $3, "
-            "$4, $5, $6::text[], " +
-                Param(7) + ", $8, $9, $10) RETURNING id::text",
+            "category, interviewers, start_time, place, notes, created_by, outline_id, "
+            "outline_version) VALUES ($1, $2, $3, $4, $5, $6::text[], " +
+                Param(7) +
+                ", $8, $9, $10, nullif($11, '')::uuid, nullif($12, 0)) RETURNING id::text",
             interview.engagement_id(), v1::Interview::Kind_Name(interview.kind()),
             interview.interviewee_name(), interview.interviewee_post(),
             v1::Interview::Category_Name(interview.category()), PgTextArray(interviewers),
-            Micros(interview.start_time()), interview.place(), interview.notes(), created_by)[0]
+            Micros(interview.start_time()), interview.place(), interview.notes(), created_by,
+            interview.outline_id(), interview.outline_version())[0]
           .as<std::string>();
   for (int i = 0; i < interview.problems_size(); ++i) {
     tx.exec_params(
@@ -135,7 +162,8 @@ v1::Interview Repository::InsertInterview(pqxx::work& tx, const v1::Interview& i
   return *GetInterview(tx, id);
 }
 
-absl::StatusOr<v1::Interview> Repository::GetInterview(pqxx::work& tx, const std::string& id) {
+absl::StatusOr<v1::Interview> Repository::GetInterview(pqxx::transaction_base& tx,
+                                                       const std::string& id) {
   auto rows = tx.exec_params(kInterviewColumns + "WHERE id = $1", id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("id: interview ", id, " not found"));
   return InterviewFromRow(tx, rows[0]);
@@ -145,7 +173,7 @@ std::string Repository::InterviewPageKey(const v1::Interview& interview) {
   return PageKey(absl::StrCat(Micros(interview.create_time())), interview.id());
 }
 
-std::vector<v1::Interview> Repository::ListInterviews(pqxx::work& tx,
+std::vector<v1::Interview> Repository::ListInterviews(pqxx::transaction_base& tx,
                                                       const std::string& engagement_id,
                                                       const Page& page) {
   pqxx::result rows;
@@ -167,6 +195,127 @@ std::vector<v1::Interview> Repository::ListInterviews(pqxx::work& tx,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Interview outlines
+
+namespace {
+
+const std::string kOutlineColumns =
+    "SELECT o.id::text, coalesce(o.office_id, ''), coalesce(o.office_path::text, ''), "
+    "o.current_version, o.archived, v.version, v.title, v.category, v.questions, v.created_by, " +
+    SqlMicros("v.created_at") + ", " + SqlMicros("o.created_at") +
+    " FROM interview_outlines o JOIN interview_outline_versions v ON v.outline_id = o.id ";
+
+StoredOutline OutlineFromRow(const pqxx::row& r) {
+  StoredOutline s;
+  v1::InterviewOutline& o = s.outline;
+  o.set_id(r[0].as<std::string>());
+  s.owner.office_id = r[1].as<std::string>();
+  s.owner.office_path = r[2].as<std::string>();
+  o.set_office_id(s.owner.office_id);
+  o.set_built_in(s.owner.built_in());
+  o.set_current_version(r[3].as<int>());
+  o.set_archived(r[4].as<bool>());
+  o.set_version(r[5].as<int>());
+  o.set_title(r[6].as<std::string>());
+  v1::Interview::Category category = v1::Interview::CATEGORY_UNSPECIFIED;
+  v1::Interview::Category_Parse(r[7].as<std::string>(), &category);
+  o.set_category(category);
+  for (auto& q : ParsePgTextArray(r[8].as<std::string>())) o.add_questions(q);
+  o.set_updated_by(r[9].as<std::string>());
+  SetTimestampMicros(o.mutable_update_time(), r[10].as<int64_t>());
+  s.created_micros = r[11].as<int64_t>();
+  return s;
+}
+
+}  // namespace
+
+StoredOutline Repository::InsertOutline(pqxx::work& tx, const v1::InterviewOutline& outline,
+                                        const OutlineOwner& owner, const std::string& by) {
+  const std::string id =
+      tx.exec_params1(
+            "INSERT INTO interview_outlines (office_id, office_path) VALUES ($1, $2::ltree) "
+            "RETURNING id::text",
+            owner.office_id, owner.office_path)[0]
+          .as<std::string>();
+  std::vector<std::string> questions(outline.questions().begin(), outline.questions().end());
+  tx.exec_params(
+      "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
+      "created_by) VALUES ($1, 1, $2, $3, $4::text[], $5)",
+      id, outline.title(), v1::Interview::Category_Name(outline.category()), PgTextArray(questions),
+      by);
+  return *GetOutline(tx, id, 0, false);
+}
+
+absl::StatusOr<StoredOutline> Repository::GetOutline(pqxx::transaction_base& tx,
+                                                     const std::string& id, int version,
+                                                     bool for_update, absl::string_view field) {
+  auto rows = tx.exec_params(
+      kOutlineColumns +
+          "WHERE o.id = $1 AND v.version = CASE WHEN $2 = 0 THEN o.current_version ELSE $2 END" +
+          (for_update ? " FOR UPDATE OF o" : ""),
+      id, version);
+  if (rows.empty()) {
+    if (version != 0 &&
+        !tx.exec_params("SELECT 1 FROM interview_outlines WHERE id = $1", id).empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("version: interview outline ", id, " has no version ", version));
+    }
+    return absl::NotFoundError(absl::StrCat(field, ": interview outline ", id, " not found"));
+  }
+  return OutlineFromRow(rows[0]);
+}
+
+void Repository::AddOutlineVersion(pqxx::work& tx, const std::string& id, int version,
+                                   const v1::UpdateInterviewOutlineRequest& update,
+                                   const std::string& by) {
+  std::vector<std::string> questions(update.questions().begin(), update.questions().end());
+  tx.exec_params(
+      "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
+      "created_by) VALUES ($1, $2, $3, $4, $5::text[], $6)",
+      id, version, update.title(), v1::Interview::Category_Name(update.category()),
+      PgTextArray(questions), by);
+  tx.exec_params("UPDATE interview_outlines SET current_version = $2 WHERE id = $1", id, version);
+}
+
+void Repository::ArchiveOutline(pqxx::work& tx, const std::string& id) {
+  tx.exec_params("UPDATE interview_outlines SET archived = true WHERE id = $1", id);
+}
+
+std::string Repository::OutlinePageKey(const StoredOutline& outline) {
+  return PageKey(absl::StrCat(outline.created_micros), outline.outline.id());
+}
+
+std::vector<StoredOutline> Repository::ListOutlines(pqxx::transaction_base& tx,
+                                                    const OutlineFilter& filter, const Page& page) {
+  std::string after_micros, after_id;
+  if (!page.after.empty()) {
+    auto [micros, id] = SplitPageKey(page.after);
+    after_micros = micros;
+    after_id = id;
+  }
+  const std::string category = filter.category == v1::Interview::CATEGORY_UNSPECIFIED
+                                   ? ""
+                                   : v1::Interview::Category_Name(filter.category);
+  std::vector<StoredOutline> out;
+  for (const auto& r : tx.exec_params(
+           kOutlineColumns +
+               "WHERE v.version = o.current_version "
+               "AND (o.office_id IS NULL OR $1 OR o.office_path <@ nullif($2, '')::ltree "
+               "     OR o.office_id = nullif($3, '')) "
+               "AND ($4 = '' OR v.category IN ($4, 'CATEGORY_UNSPECIFIED')) "
+               "AND ($5 OR NOT o.archived) "
+               "AND ($7 = '' OR (" +
+               SqlMicros("o.created_at") +
+               ", o.id) > (nullif($7, '')::bigint, nullif($8, '')::uuid)) "
+               "ORDER BY o.created_at, o.id LIMIT $6",
+           filter.all_offices, filter.within_path, filter.office_id, category,
+           filter.include_archived, page.size + 1, after_micros, after_id)) {
+    out.push_back(OutlineFromRow(r));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Surveys
 
 v1::Survey Repository::InsertSurvey(pqxx::work& tx, const v1::Survey& survey) {
@@ -180,7 +329,7 @@ v1::Survey Repository::InsertSurvey(pqxx::work& tx, const v1::Survey& survey) {
   return *GetSurvey(tx, id, false);
 }
 
-absl::StatusOr<v1::Survey> Repository::GetSurvey(pqxx::work& tx, const std::string& id,
+absl::StatusOr<v1::Survey> Repository::GetSurvey(pqxx::transaction_base& tx, const std::string& id,
                                                  bool for_update, absl::string_view field) {
   auto rows = tx.exec_params(
       kSurveyColumns + "WHERE s.id = $1" + (for_update ? " FOR UPDATE OF s" : ""), id);
@@ -208,7 +357,8 @@ void Repository::SetCurrentVersion(pqxx::work& tx, const std::string& survey_id,
   tx.exec_params("UPDATE surveys SET current_version = $2 WHERE id = $1", survey_id, version);
 }
 
-int64_t Repository::CountAnswers(pqxx::work& tx, const std::string& survey_id, int version) {
+int64_t Repository::CountAnswers(pqxx::transaction_base& tx, const std::string& survey_id,
+                                 int version) {
   return tx
       .exec_params1("SELECT count(*) FROM survey_answers WHERE survey_id = $1 AND version = $2",
                     survey_id, version)[0]
@@ -233,7 +383,7 @@ std::optional<std::string> Repository::UseCode(pqxx::work& tx, const std::string
   return rows[0][0].as<std::string>();
 }
 
-bool Repository::CodeExists(pqxx::work& tx, const std::string& code_hash) {
+bool Repository::CodeExists(pqxx::transaction_base& tx, const std::string& code_hash) {
   return !tx.exec_params("SELECT 1 FROM survey_codes WHERE code_hash = $1", code_hash).empty();
 }
 
@@ -249,7 +399,7 @@ void Repository::InsertAnswers(pqxx::work& tx, const std::string& survey_id, int
       survey_id, version, ToJson(stored));
 }
 
-std::vector<v1::Questionnaire> Repository::ListVersions(pqxx::work& tx,
+std::vector<v1::Questionnaire> Repository::ListVersions(pqxx::transaction_base& tx,
                                                         const std::string& survey_id) {
   std::vector<v1::Questionnaire> out;
   for (const auto& r : tx.exec_params("SELECT version, questionnaire::text FROM survey_versions "
@@ -261,7 +411,8 @@ std::vector<v1::Questionnaire> Repository::ListVersions(pqxx::work& tx,
   return out;
 }
 
-std::vector<StoredAnswers> Repository::ListAnswers(pqxx::work& tx, const std::string& survey_id) {
+std::vector<StoredAnswers> Repository::ListAnswers(pqxx::transaction_base& tx,
+                                                   const std::string& survey_id) {
   std::vector<StoredAnswers> out;
   for (const auto& r : tx.exec_params(
            "SELECT version, answers::text FROM survey_answers WHERE survey_id = $1", survey_id)) {
@@ -294,13 +445,14 @@ v1::Petition Repository::InsertPetition(pqxx::work& tx, const v1::SubmitPetition
   return GetPetition(tx, id, false)->petition;
 }
 
-absl::StatusOr<StoredPetition> Repository::GetPetition(pqxx::work& tx, const std::string& id,
-                                                       bool for_update) {
+absl::StatusOr<StoredPetition> Repository::GetPetition(pqxx::transaction_base& tx,
+                                                       const std::string& id, bool for_update) {
   auto rows = tx.exec_params(
       std::string(kPetitionColumns) + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("id: petition ", id, " not found"));
   StoredPetition out;
   out.petition = PetitionFromRow(rows[0]);
+  FillAttachedEvidence(tx, v1::EvidenceTarget::PETITION, id, out.petition.mutable_evidence());
   out.sealed_reporter = absl::HexStringToBytes(
       tx.exec_params1("SELECT coalesce(encode(sealed_reporter, 'hex'), '') FROM petitions "
                       "WHERE id = $1",
@@ -309,7 +461,7 @@ absl::StatusOr<StoredPetition> Repository::GetPetition(pqxx::work& tx, const std
   return out;
 }
 
-std::optional<v1::Petition> Repository::FindPetitionByReceiptHash(pqxx::work& tx,
+std::optional<v1::Petition> Repository::FindPetitionByReceiptHash(pqxx::transaction_base& tx,
                                                                   const std::string& receipt_hash) {
   auto rows =
       tx.exec_params(std::string(kPetitionColumns) + "WHERE receipt_hash = $1", receipt_hash);
@@ -317,7 +469,7 @@ std::optional<v1::Petition> Repository::FindPetitionByReceiptHash(pqxx::work& tx
   return PetitionFromRow(rows[0]);
 }
 
-std::vector<v1::Petition> Repository::ListPetitions(pqxx::work& tx,
+std::vector<v1::Petition> Repository::ListPetitions(pqxx::transaction_base& tx,
                                                     const std::string& engagement_id,
                                                     const Page& page) {
   pqxx::result rows;
@@ -334,7 +486,81 @@ std::vector<v1::Petition> Repository::ListPetitions(pqxx::work& tx,
                           engagement_id, page.size + 1, day, id);
   }
   std::vector<v1::Petition> out;
-  for (const auto& r : rows) out.push_back(PetitionFromRow(r));
+  for (const auto& r : rows) {
+    out.push_back(PetitionFromRow(r));
+    FillAttachedEvidence(tx, v1::EvidenceTarget::PETITION, out.back().id(),
+                         out.back().mutable_evidence());
+  }
+  return out;
+}
+
+namespace {
+
+const char kMessageColumns[] =
+    "SELECT m.id::text, m.kind, m.body, coalesce(m.in_reply_to::text, ''), m.posted_on::text, "
+    "EXISTS (SELECT 1 FROM petition_messages r WHERE r.in_reply_to = m.id) "
+    "FROM petition_messages m ";
+
+v1::PetitionMessage MessageFromRow(const pqxx::row& r) {
+  v1::PetitionMessage m;
+  m.set_id(r[0].as<std::string>());
+  v1::PetitionMessage::Kind kind = v1::PetitionMessage::KIND_UNSPECIFIED;
+  v1::PetitionMessage::Kind_Parse(r[1].as<std::string>(), &kind);
+  m.set_kind(kind);
+  m.set_text(r[2].as<std::string>());
+  m.set_in_reply_to(r[3].as<std::string>());
+  m.set_posted_on(r[4].as<std::string>());
+  m.set_answered(kind == v1::PetitionMessage::QUESTION && r[5].as<bool>());
+  return m;
+}
+
+}  // namespace
+
+v1::PetitionMessage Repository::InsertPetitionQuestion(pqxx::work& tx,
+                                                       const std::string& petition_id,
+                                                       const std::string& text,
+                                                       const std::string& day) {
+  const std::string id = tx.exec_params1(
+                               "INSERT INTO petition_messages (petition_id, kind, body, posted_on) "
+                               "VALUES ($1, 'QUESTION', $2, $3::date) RETURNING id::text",
+                               petition_id, text, day)[0]
+                             .as<std::string>();
+  return MessageFromRow(tx.exec_params1(std::string(kMessageColumns) + "WHERE m.id = $1", id));
+}
+
+std::optional<v1::PetitionMessage> Repository::GetPetitionQuestion(pqxx::transaction_base& tx,
+                                                                   const std::string& petition_id,
+                                                                   const std::string& question_id) {
+  auto rows = tx.exec_params(std::string(kMessageColumns) +
+                                 "WHERE m.id = $1 AND m.petition_id = $2 AND m.kind = 'QUESTION' "
+                                 "FOR UPDATE OF m",
+                             question_id, petition_id);
+  if (rows.empty()) return std::nullopt;
+  return MessageFromRow(rows[0]);
+}
+
+std::optional<v1::PetitionMessage> Repository::InsertPetitionReply(pqxx::work& tx,
+                                                                   const std::string& petition_id,
+                                                                   const std::string& question_id,
+                                                                   const std::string& text,
+                                                                   const std::string& day) {
+  auto rows = tx.exec_params(
+      "INSERT INTO petition_messages (petition_id, kind, body, in_reply_to, posted_on) "
+      "VALUES ($1, 'REPLY', $2, $3, $4::date) ON CONFLICT (in_reply_to) DO NOTHING "
+      "RETURNING id::text",
+      petition_id, text, question_id, day);
+  if (rows.empty()) return std::nullopt;
+  return MessageFromRow(tx.exec_params1(std::string(kMessageColumns) + "WHERE m.id = $1",
+                                        rows[0][0].as<std::string>()));
+}
+
+std::vector<v1::PetitionMessage> Repository::ListPetitionMessages(pqxx::transaction_base& tx,
+                                                                  const std::string& petition_id) {
+  std::vector<v1::PetitionMessage> out;
+  for (const auto& r : tx.exec_params(
+           std::string(kMessageColumns) + "WHERE m.petition_id = $1 ORDER BY m.seq", petition_id)) {
+    out.push_back(MessageFromRow(r));
+  }
   return out;
 }
 
@@ -387,7 +613,7 @@ v1::DocumentRequest Repository::InsertDocumentRequest(pqxx::work& tx,
   return *GetDocumentRequest(tx, id, false);
 }
 
-absl::StatusOr<v1::DocumentRequest> Repository::GetDocumentRequest(pqxx::work& tx,
+absl::StatusOr<v1::DocumentRequest> Repository::GetDocumentRequest(pqxx::transaction_base& tx,
                                                                    const std::string& id,
                                                                    bool for_update) {
   auto rows =
@@ -395,14 +621,16 @@ absl::StatusOr<v1::DocumentRequest> Repository::GetDocumentRequest(pqxx::work& t
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("id: document request ", id, " not found"));
   }
-  return DocumentFromRow(rows[0]);
+  v1::DocumentRequest d = DocumentFromRow(rows[0]);
+  FillAttachedEvidence(tx, v1::EvidenceTarget::DOCUMENT_REQUEST, d.id(), d.mutable_evidence());
+  return d;
 }
 
 std::string Repository::DocumentRequestPageKey(const v1::DocumentRequest& request) {
   return PageKey(absl::StrCat(Micros(request.create_time())), request.id());
 }
 
-std::vector<v1::DocumentRequest> Repository::ListDocumentRequests(pqxx::work& tx,
+std::vector<v1::DocumentRequest> Repository::ListDocumentRequests(pqxx::transaction_base& tx,
                                                                   const std::string& engagement_id,
                                                                   const Page& page) {
   pqxx::result rows;
@@ -418,7 +646,11 @@ std::vector<v1::DocumentRequest> Repository::ListDocumentRequests(pqxx::work& tx
                           engagement_id, page.size + 1, micros, id);
   }
   std::vector<v1::DocumentRequest> out;
-  for (const auto& r : rows) out.push_back(DocumentFromRow(r));
+  for (const auto& r : rows) {
+    out.push_back(DocumentFromRow(r));
+    FillAttachedEvidence(tx, v1::EvidenceTarget::DOCUMENT_REQUEST, out.back().id(),
+                         out.back().mutable_evidence());
+  }
   return out;
 }
 
@@ -454,11 +686,12 @@ bool Repository::LinkEvidence(pqxx::work& tx, const std::string& sha256, int64_t
               .empty();
 }
 
-bool Repository::EvidenceFileExists(pqxx::work& tx, const std::string& sha256) {
+bool Repository::EvidenceFileExists(pqxx::transaction_base& tx, const std::string& sha256) {
   return !tx.exec_params("SELECT 1 FROM evidence_files WHERE sha256 = $1", sha256).empty();
 }
 
-std::vector<v1::Evidence> Repository::EvidenceLinks(pqxx::work& tx, const std::string& sha256) {
+std::vector<v1::Evidence> Repository::EvidenceLinks(pqxx::transaction_base& tx,
+                                                    const std::string& sha256) {
   std::vector<v1::Evidence> out;
   for (const auto& r : tx.exec_params(
            "SELECT l.engagement_id::text, l.filename, l.content_type, f.size FROM evidence_links l "
@@ -473,6 +706,68 @@ std::vector<v1::Evidence> Repository::EvidenceLinks(pqxx::work& tx, const std::s
     out.push_back(std::move(e));
   }
   return out;
+}
+
+bool Repository::EvidenceOnEngagement(pqxx::transaction_base& tx, const std::string& sha256,
+                                      const std::string& engagement_id) {
+  return !tx.exec_params("SELECT 1 FROM evidence_links WHERE sha256 = $1 AND engagement_id = $2",
+                         sha256, engagement_id)
+              .empty();
+}
+
+bool Repository::AttachEvidence(pqxx::work& tx, const std::string& sha256,
+                                const std::string& engagement_id, const v1::EvidenceTarget& target,
+                                const std::string& by) {
+  return !tx.exec_params(
+                "INSERT INTO evidence_attachments (sha256, engagement_id, object_kind, object_id, "
+                "attached_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+                sha256, engagement_id, v1::EvidenceTarget::Kind_Name(target.kind()), target.id(),
+                by)
+              .empty();
+}
+
+std::vector<v1::EvidenceTarget::Kind> Repository::AttachmentKinds(
+    pqxx::transaction_base& tx, const std::string& sha256, const std::string& engagement_id) {
+  std::vector<v1::EvidenceTarget::Kind> out;
+  for (const auto& r :
+       tx.exec_params("SELECT object_kind FROM evidence_attachments WHERE sha256 = $1 AND "
+                      "engagement_id = $2",
+                      sha256, engagement_id)) {
+    v1::EvidenceTarget::Kind kind = v1::EvidenceTarget::KIND_UNSPECIFIED;
+    v1::EvidenceTarget::Kind_Parse(r[0].as<std::string>(), &kind);
+    out.push_back(kind);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Repository::RecordEngagement(pqxx::transaction_base& tx,
+                                                         const v1::EvidenceTarget& target,
+                                                         absl::string_view field) {
+  const char* table = nullptr;
+  const char* noun = nullptr;
+  switch (target.kind()) {
+    case v1::EvidenceTarget::INTERVIEW:
+      table = "interviews";
+      noun = "interview";
+      break;
+    case v1::EvidenceTarget::DOCUMENT_REQUEST:
+      table = "document_requests";
+      noun = "document request";
+      break;
+    case v1::EvidenceTarget::PETITION:
+      table = "petitions";
+      noun = "petition";
+      break;
+    default:
+      return InvalidField(absl::StrCat(field, ".kind"), "must be set");
+  }
+  // The table name is one of three constants above, never input.
+  auto rows = tx.exec_params(
+      absl::StrCat("SELECT engagement_id::text FROM ", table, " WHERE id = $1"), target.id());
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(field, ".id: ", noun, " ", target.id(), " not found"));
+  }
+  return rows[0][0].as<std::string>();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,7 +803,7 @@ v1::WorkLogEntry Repository::InsertWorkLogEntry(pqxx::work& tx, const v1::WorkLo
   return WorkLogFromRow(tx.exec_params1(kWorkLogColumns + "WHERE id = $1", id));
 }
 
-std::vector<v1::WorkLogEntry> Repository::ListWorkLog(pqxx::work& tx,
+std::vector<v1::WorkLogEntry> Repository::ListWorkLog(pqxx::transaction_base& tx,
                                                       const std::string& engagement_id,
                                                       const std::string& day) {
   std::vector<v1::WorkLogEntry> out;

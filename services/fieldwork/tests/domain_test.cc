@@ -272,5 +272,142 @@ TEST(FieldworkEvidenceTest, SizeLimitNameAndHash) {
   EXPECT_FALSE(IsSha256Hex(std::string(63, 'a')));
 }
 
+// --- Interview outlines ----------------------------------------------------------------------
+
+Principal Staff(const std::string& office_id, const std::string& path,
+                std::vector<std::string> roles) {
+  Principal p;
+  p.kind = TokenClaims::USER;
+  p.subject_id = "u1";
+  p.office_id = office_id;
+  p.office_path = path;
+  p.roles = std::move(roles);
+  return p;
+}
+
+TEST(FieldworkOutlineTest, OfficesReadTheirOwnAndBelowAndWriteTheirOwn) {
+  const OutlineOwner county{"county", "c1.x2"};
+  const OutlineOwner built_in{};
+  const Principal county_staff = Staff("county", "c1.x2", {"OFFICE_STAFF"});
+  const Principal city_viewer = Staff("city", "c1", {"VIEWER"});
+  const Principal city_admin = Staff("city", "c1", {"OFFICE_ADMIN"});
+  const Principal sibling = Staff("other", "c1.x3", {"OFFICE_ADMIN"});
+  Principal liaison;
+  liaison.roles = {"UNIT_LIAISON"};
+  liaison.unit_path = "c1.x2.d1";
+  Principal member;  // a group member with no office role
+  member.person_id = "p1";
+  member.office_id = "county";
+  member.office_path = "c1.x2";
+
+  EXPECT_TRUE(CanReadOutline(county_staff, county));
+  EXPECT_TRUE(CanReadOutline(city_viewer, county));  // an office above reads
+  EXPECT_FALSE(CanReadOutline(sibling, county));
+  EXPECT_FALSE(CanReadOutline(liaison, county));
+  EXPECT_FALSE(CanReadOutline(member, county));
+  EXPECT_FALSE(CanReadOutline(Staff("county", "c1.x2", {"OFFICE_STAFF"}), {"city", "c1"}));
+  EXPECT_TRUE(CanReadOutline(sibling, built_in));
+  EXPECT_FALSE(CanReadOutline(liaison, built_in));
+
+  EXPECT_TRUE(CanWriteOutline(county_staff, county));
+  EXPECT_FALSE(CanWriteOutline(city_admin, county));  // above: read-only
+  EXPECT_FALSE(CanWriteOutline(Staff("county", "c1.x2", {"VIEWER"}), county));
+  EXPECT_FALSE(CanWriteOutline(city_admin, built_in));
+}
+
+TEST(FieldworkOutlineTest, UsableOnTheOwningOfficesEngagementsOnly) {
+  EngagementSnapshot e = Engagement();
+  e.set_office_id("city");
+  EXPECT_TRUE(OutlineUsableOn({}, e));
+  EXPECT_TRUE(OutlineUsableOn({"city", "c1"}, e));
+  EXPECT_FALSE(OutlineUsableOn({"county", "c1.x2"}, e));
+  EngagementAccess access;
+  EXPECT_FALSE(CanReadOutlinesOn(access));
+  access.liaison = true;
+  EXPECT_FALSE(CanReadOutlinesOn(access));
+  access.member = true;
+  EXPECT_TRUE(CanReadOutlinesOn(access));
+}
+
+TEST(FieldworkOutlineTest, ValidatesTitleCategoryQuestionsAndVersion) {
+  google::protobuf::RepeatedPtrField<std::string> questions;
+  *questions.Add() = "请谈谈班子民主集中制执行情况";
+  EXPECT_TRUE(ValidateOutline("提纲", v1::Interview::LEADERSHIP_MEMBER, questions).ok());
+  EXPECT_TRUE(ValidateOutline("提纲", v1::Interview::CATEGORY_UNSPECIFIED, questions).ok());
+  EXPECT_EQ(ValidateOutline("", v1::Interview::STAFF, questions).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateOutline("提纲", static_cast<v1::Interview::Category>(99), questions).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateOutline("提纲", v1::Interview::STAFF, {}).code(),
+            absl::StatusCode::kInvalidArgument);
+  *questions.Add() = " ";
+  absl::Status blank = ValidateOutline("提纲", v1::Interview::STAFF, questions);
+  EXPECT_TRUE(absl::StrContains(blank.message(), "questions[1]")) << blank;
+  *questions.Mutable(1) = std::string("\xff\xfe", 2);
+  EXPECT_EQ(ValidateOutline("提纲", v1::Interview::STAFF, questions).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_TRUE(CheckOutlineVersion(3, 3).ok());
+  EXPECT_EQ(CheckOutlineVersion(3, 0).code(), absl::StatusCode::kInvalidArgument);
+  absl::Status stale = CheckOutlineVersion(3, 2);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(stale.message(), "version 3")) << stale;
+}
+
+// --- Petition follow-up and evidence ----------------------------------------------------------
+
+TEST(FieldworkPetitionThreadTest, ClosedPetitionsTakeNoMessages) {
+  EXPECT_TRUE(CheckPetitionOpenForMessages(v1::Petition::RECEIVED).ok());
+  EXPECT_TRUE(CheckPetitionOpenForMessages(v1::Petition::FORWARDED_TO_CLUE).ok());
+  EXPECT_EQ(CheckPetitionOpenForMessages(v1::Petition::CLOSED).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidatePetitionMessage("text", "").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidatePetitionMessage("text", std::string("\xc3\x28", 2)).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FieldworkEvidenceTest, AttachmentsNarrowWhoReadsAFile) {
+  using K = v1::EvidenceTarget;
+  EngagementAccess member;
+  member.member = true;
+  EngagementAccess staff;
+  staff.office = true;
+  EngagementAccess leadership = staff;
+  leadership.leadership = true;
+  EngagementAccess above;
+  above.office_above = true;
+  EngagementAccess liaison;
+  liaison.liaison = true;
+
+  EXPECT_TRUE(CanReadEvidenceIn(staff, {}));
+  EXPECT_TRUE(CanReadEvidenceIn(above, {}));
+  EXPECT_FALSE(CanReadEvidenceIn(liaison, {}));
+  // Interview attachments: as confidential as the interview.
+  EXPECT_TRUE(CanReadEvidenceIn(member, {K::INTERVIEW}));
+  EXPECT_TRUE(CanReadEvidenceIn(leadership, {K::INTERVIEW}));
+  EXPECT_FALSE(CanReadEvidenceIn(staff, {K::INTERVIEW}));
+  EXPECT_FALSE(CanReadEvidenceIn(staff, {K::DOCUMENT_REQUEST, K::INTERVIEW}));
+  // Petition attachments: not the offices above.
+  EXPECT_TRUE(CanReadEvidenceIn(staff, {K::PETITION}));
+  EXPECT_FALSE(CanReadEvidenceIn(above, {K::PETITION}));
+  // Document review material: never the liaison, even of the unit.
+  EXPECT_TRUE(CanReadEvidenceIn(above, {K::DOCUMENT_REQUEST}));
+  EXPECT_FALSE(CanReadEvidenceIn(liaison, {K::DOCUMENT_REQUEST}));
+  EXPECT_FALSE(CanReadEvidenceIn(leadership, {K::KIND_UNSPECIFIED}));
+
+  EXPECT_TRUE(CanAttachEvidence(member, K::INTERVIEW));
+  EXPECT_FALSE(CanAttachEvidence(staff, K::INTERVIEW));
+  EXPECT_TRUE(CanAttachEvidence(staff, K::PETITION));
+  EXPECT_FALSE(CanAttachEvidence(liaison, K::DOCUMENT_REQUEST));
+
+  v1::EvidenceTarget target;
+  EXPECT_EQ(ValidateEvidenceTarget("attach_to", target).code(), absl::StatusCode::kInvalidArgument);
+  target.set_kind(K::PETITION);
+  absl::Status no_id = ValidateEvidenceTarget("attach_to", target);
+  EXPECT_TRUE(absl::StrContains(no_id.message(), "attach_to.id")) << no_id;
+  target.set_id(kMember);
+  EXPECT_TRUE(ValidateEvidenceTarget("attach_to", target).ok());
+}
+
 }  // namespace
 }  // namespace xuncha::fieldwork

@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <filesystem>
+#include <set>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -692,6 +694,589 @@ TEST_F(FieldworkTest, WorkLogPerDayForTheGroup) {
   EXPECT_EQ(log.entries(0).content(), "上午召开进驻动员会，下午个别谈话3人");
   EXPECT_EQ(stub_->GetWorkLog(Ctx(liaison_).get(), get, &log).error_code(),
             StatusCode::PERMISSION_DENIED);
+}
+
+// --- Interview outlines ----------------------------------------------------------------------
+
+TEST_F(FieldworkTest, BuiltInOutlinesCoverTheCommonCategories) {
+  v1::ListInterviewOutlinesRequest req;
+  v1::ListInterviewOutlinesResponse list;
+  grpc::Status s = stub_->ListInterviewOutlines(Ctx(city_staff_).get(), req, &list);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::set<v1::Interview::Category> categories;
+  for (const auto& o : list.outlines()) {
+    EXPECT_TRUE(o.built_in());
+    EXPECT_GE(o.questions_size(), 5);
+    categories.insert(o.category());
+  }
+  EXPECT_EQ(categories, (std::set<v1::Interview::Category>{
+                            v1::Interview::TOP_LEADER, v1::Interview::LEADERSHIP_MEMBER,
+                            v1::Interview::MIDDLE_MANAGER, v1::Interview::STAFF}));
+  req.set_category(v1::Interview::TOP_LEADER);
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(city_staff_).get(), req, &list).ok());
+  ASSERT_EQ(list.outlines_size(), 1);
+  EXPECT_TRUE(absl::StrContains(list.outlines(0).questions(2), "三重一大"));
+  // Paging walks the same list in pieces.
+  req.clear_category();
+  req.set_page_size(3);
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(city_staff_).get(), req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 3);
+  ASSERT_FALSE(list.next_page_token().empty());
+  req.set_page_token(list.next_page_token());
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(city_staff_).get(), req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 1);
+  EXPECT_TRUE(list.next_page_token().empty());
+
+  // Built-in outlines are nobody's to change; the liaison and group members without an office
+  // role do not list them directly.
+  v1::UpdateInterviewOutlineRequest update;
+  update.set_id(list.outlines(0).id());
+  update.set_expected_version(1);
+  update.set_title("改");
+  update.add_questions("问题");
+  v1::InterviewOutline out;
+  EXPECT_EQ(stub_->UpdateInterviewOutline(Ctx(city_admin_).get(), update, &out).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  req.clear_page_token();
+  EXPECT_EQ(stub_->ListInterviewOutlines(Ctx(liaison_).get(), req, &list).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListInterviewOutlines(Ctx(member_).get(), req, &list).error_code(),
+            StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(FieldworkTest, OfficeOutlinesAreVersionedAndVisibleDownTheTree) {
+  const std::string county = NewUuid();
+  const std::string county_staff = Token(county, "c1.x2", {"OFFICE_STAFF"});
+  const std::string other_county_staff = Token(NewUuid(), "c1.x3", {"OFFICE_STAFF"});
+  const std::string city_viewer = Token(city_, "c1", {"VIEWER"});
+
+  v1::CreateInterviewOutlineRequest create;
+  create.mutable_outline()->set_title("财务人员谈话提纲");
+  create.mutable_outline()->set_category(v1::Interview::STAFF);
+  create.mutable_outline()->add_questions("报销审批流程是否规范？");
+  create.mutable_outline()->add_questions("有无虚开发票、套取资金的情况？");
+  v1::InterviewOutline county_outline, city_outline;
+  grpc::Status s = stub_->CreateInterviewOutline(Ctx(county_staff).get(), create, &county_outline);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(county_outline.office_id(), county);
+  EXPECT_EQ(county_outline.version(), 1);
+  EXPECT_FALSE(county_outline.built_in());
+  create.mutable_outline()->set_title("市本级财务谈话提纲");
+  ASSERT_TRUE(stub_->CreateInterviewOutline(Ctx(city_staff_).get(), create, &city_outline).ok());
+  // A VIEWER reads but does not write; bad input names the field.
+  EXPECT_EQ(
+      stub_->CreateInterviewOutline(Ctx(city_viewer).get(), create, &city_outline).error_code(),
+      StatusCode::PERMISSION_DENIED);
+  v1::CreateInterviewOutlineRequest bad = create;
+  bad.mutable_outline()->clear_questions();
+  s = stub_->CreateInterviewOutline(Ctx(city_staff_).get(), bad, &city_outline);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "questions")) << s.error_message();
+  // Invalid UTF-8: refused by gRPC's proto3 parser before our code (which checks it too, see
+  // FieldworkOutlineTest.ValidatesTitleCategoryQuestionsAndVersion).
+  bad = create;
+  bad.mutable_outline()->set_questions(0, std::string("\xff\xfe", 2));
+  EXPECT_FALSE(stub_->CreateInterviewOutline(Ctx(city_staff_).get(), bad, &city_outline).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM interview_outlines WHERE office_id IS NOT NULL"), 2);
+
+  // The city (above) reads the county's outline; the county does not read the city's, nor a
+  // sibling county the county's.
+  v1::GetInterviewOutlineRequest get;
+  get.set_id(county_outline.id());
+  v1::InterviewOutline read;
+  EXPECT_TRUE(stub_->GetInterviewOutline(Ctx(city_viewer).get(), get, &read).ok());
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(other_county_staff).get(), get, &read).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(liaison_).get(), get, &read).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  get.set_id(city_outline.id());
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(county_staff).get(), get, &read).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  v1::ListInterviewOutlinesRequest list_req;
+  v1::ListInterviewOutlinesResponse list;
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(county_staff).get(), list_req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 5);  // four built-in + its own
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(city_staff_).get(), list_req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 6);  // four built-in + its own + the county's
+
+  // Updates: the owner only, against the current version; each makes a new version and the
+  // old wording stays readable.
+  v1::UpdateInterviewOutlineRequest update;
+  update.set_id(county_outline.id());
+  update.set_expected_version(1);
+  update.set_title("财务人员谈话提纲（修订）");
+  update.set_category(v1::Interview::STAFF);
+  update.add_questions("报销审批流程是否规范？");
+  update.add_questions("有无设立“小金库”？");
+  update.add_questions("公务卡使用是否规范？");
+  v1::InterviewOutline updated;
+  EXPECT_EQ(stub_->UpdateInterviewOutline(Ctx(city_admin_).get(), update, &updated).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  s = stub_->UpdateInterviewOutline(Ctx(county_staff).get(), update, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.version(), 2);
+  EXPECT_EQ(updated.questions_size(), 3);
+  s = stub_->UpdateInterviewOutline(Ctx(county_staff).get(), update, &updated);  // stale
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "version 2")) << s.error_message();
+  get.set_id(county_outline.id());
+  get.set_version(1);
+  ASSERT_TRUE(stub_->GetInterviewOutline(Ctx(county_staff).get(), get, &read).ok());
+  EXPECT_EQ(read.title(), "财务人员谈话提纲");
+  EXPECT_EQ(read.questions_size(), 2);
+  EXPECT_EQ(read.current_version(), 2);
+  get.set_version(7);
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(county_staff).get(), get, &read).error_code(),
+            StatusCode::NOT_FOUND);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type LIKE "
+                  "'fieldwork.interview_outline.%'"),
+            3);
+
+  // Archived: out of the list, unchangeable.
+  v1::ArchiveInterviewOutlineRequest archive;
+  archive.set_id(county_outline.id());
+  ASSERT_TRUE(stub_->ArchiveInterviewOutline(Ctx(county_staff).get(), archive, &updated).ok());
+  EXPECT_TRUE(updated.archived());
+  EXPECT_EQ(stub_->ArchiveInterviewOutline(Ctx(county_staff).get(), archive, &updated).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  update.set_expected_version(2);
+  EXPECT_EQ(stub_->UpdateInterviewOutline(Ctx(county_staff).get(), update, &updated).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(county_staff).get(), list_req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 4);
+  list_req.set_include_archived(true);
+  ASSERT_TRUE(stub_->ListInterviewOutlines(Ctx(county_staff).get(), list_req, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 5);
+}
+
+TEST_F(FieldworkTest, InterviewsNameTheOutlineTheGroupMayUse) {
+  const std::string county_staff = Token(NewUuid(), "c1.x2", {"OFFICE_STAFF"});
+  v1::CreateInterviewOutlineRequest create;
+  create.mutable_outline()->set_title("中层干部补充提纲");
+  create.mutable_outline()->set_category(v1::Interview::MIDDLE_MANAGER);
+  create.mutable_outline()->add_questions("本部门有无违规发放津补贴？");
+  v1::InterviewOutline city_outline, county_outline;
+  ASSERT_TRUE(stub_->CreateInterviewOutline(Ctx(city_staff_).get(), create, &city_outline).ok());
+  ASSERT_TRUE(stub_->CreateInterviewOutline(Ctx(county_staff).get(), create, &county_outline).ok());
+
+  // Group members (no office role) read the outlines of their engagement: built-in ones and the
+  // owning office's, not another office's; the liaison and group 2 do not.
+  v1::ListEngagementInterviewOutlinesRequest on;
+  on.set_engagement_id(group1_.id());
+  v1::ListInterviewOutlinesResponse list;
+  grpc::Status s = stub_->ListEngagementInterviewOutlines(Ctx(member_).get(), on, &list);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(list.outlines_size(), 5);
+  for (const auto& o : list.outlines()) EXPECT_NE(o.id(), county_outline.id());
+  on.set_category(v1::Interview::MIDDLE_MANAGER);
+  ASSERT_TRUE(stub_->ListEngagementInterviewOutlines(Ctx(member_).get(), on, &list).ok());
+  EXPECT_EQ(list.outlines_size(), 2);
+  EXPECT_EQ(stub_->ListEngagementInterviewOutlines(Ctx(liaison_).get(), on, &list).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ListEngagementInterviewOutlines(Ctx(other_member_).get(), on, &list).error_code(),
+      StatusCode::PERMISSION_DENIED);
+  v1::GetInterviewOutlineRequest get;
+  get.set_id(city_outline.id());
+  v1::InterviewOutline read;
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(member_).get(), get, &read).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  get.set_engagement_id(group1_.id());
+  EXPECT_TRUE(stub_->GetInterviewOutline(Ctx(member_).get(), get, &read).ok());
+  get.set_engagement_id(group2_.id());
+  EXPECT_EQ(stub_->GetInterviewOutline(Ctx(member_).get(), get, &read).error_code(),
+            StatusCode::PERMISSION_DENIED);
+
+  // The interview records the outline and the version in force.
+  v1::Interview interview = GoodInterview();
+  interview.set_outline_id(county_outline.id());
+  EXPECT_EQ(CreateInterview(member_, group1_, interview).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  interview.set_outline_id(NewUuid());
+  EXPECT_EQ(CreateInterview(member_, group1_, interview).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(Count("SELECT count(*) FROM interviews"), 0);
+  interview.set_outline_id(city_outline.id());
+  v1::Interview created;
+  s = CreateInterview(member_, group1_, interview, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(created.outline_id(), city_outline.id());
+  EXPECT_EQ(created.outline_version(), 1);
+
+  v1::ArchiveInterviewOutlineRequest archive;
+  archive.set_id(city_outline.id());
+  ASSERT_TRUE(stub_->ArchiveInterviewOutline(Ctx(city_staff_).get(), archive, &read).ok());
+  EXPECT_EQ(CreateInterview(member_, group1_, interview).error_code(),
+            StatusCode::FAILED_PRECONDITION);
+  // The interview that used it still reads it.
+  get.set_engagement_id(group1_.id());
+  get.set_version(created.outline_version());
+  ASSERT_TRUE(stub_->GetInterviewOutline(Ctx(member_).get(), get, &read).ok());
+  EXPECT_EQ(read.title(), "中层干部补充提纲");
+}
+
+// --- Petition follow-up ----------------------------------------------------------------------
+
+TEST_F(FieldworkTest, ReporterAnswersTheOfficesQuestionsAnonymously) {
+  v1::SubmitPetitionRequest submit;
+  submit.set_engagement_id(group1_.id());
+  submit.set_channel(v1::Petition::ONLINE);
+  submit.set_subject("反映工程项目围标");
+  submit.set_content("2023年办公楼改造项目疑似围标");
+  v1::SubmitPetitionResponse receipt;
+  ASSERT_TRUE(stub_->SubmitPetition(Ctx("").get(), submit, &receipt).ok());
+  v1::ListPetitionsRequest list_req;
+  list_req.set_engagement_id(group1_.id());
+  v1::ListPetitionsResponse petitions;
+  ASSERT_TRUE(stub_->ListPetitions(Ctx(member_).get(), list_req, &petitions).ok());
+  ASSERT_EQ(petitions.petitions_size(), 1);
+  const std::string petition_id = petitions.petitions(0).id();
+
+  // Only those who may triage it ask.
+  v1::PostPetitionQuestionRequest ask;
+  ask.set_id(petition_id);
+  ask.set_text("请提供参与投标的公司名称");
+  v1::PetitionMessage question;
+  EXPECT_EQ(stub_->PostPetitionQuestion(Ctx(liaison_).get(), ask, &question).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->PostPetitionQuestion(Ctx(other_member_).get(), ask, &question).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  grpc::Status s = stub_->PostPetitionQuestion(Ctx(member_).get(), ask, &question);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(question.kind(), v1::PetitionMessage::QUESTION);
+  EXPECT_FALSE(question.answered());
+
+  // The reporter sees the status and the question with nothing but the receipt, by GET or by
+  // POST (receipt kept out of the URL).
+  v1::GetPetitionStatusRequest status_req;
+  status_req.set_receipt(receipt.receipt());
+  v1::PetitionStatus status;
+  ASSERT_TRUE(stub_->LookupPetitionStatus(Ctx("").get(), status_req, &status).ok());
+  EXPECT_EQ(status.state(), v1::Petition::RECEIVED);
+  ASSERT_EQ(status.messages_size(), 1);
+  EXPECT_EQ(status.messages(0).text(), "请提供参与投标的公司名称");
+  EXPECT_EQ(status.messages(0).id(), question.id());
+
+  v1::ReplyToPetitionQuestionRequest reply;
+  reply.set_receipt(receipt.receipt());
+  reply.set_question_id(question.id());
+  reply.set_text("甲建设公司、乙工程公司、丙装饰公司");
+  v1::PetitionMessage answer;
+  v1::ReplyToPetitionQuestionRequest wrong = reply;
+  wrong.set_receipt(std::string(20, '3'));
+  EXPECT_EQ(stub_->ReplyToPetitionQuestion(Ctx("").get(), wrong, &answer).error_code(),
+            StatusCode::NOT_FOUND);
+  wrong = reply;
+  wrong.set_receipt("123");
+  EXPECT_EQ(stub_->ReplyToPetitionQuestion(Ctx("").get(), wrong, &answer).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  wrong = reply;
+  wrong.set_question_id(NewUuid());
+  EXPECT_EQ(stub_->ReplyToPetitionQuestion(Ctx("").get(), wrong, &answer).error_code(),
+            StatusCode::NOT_FOUND);
+  wrong = reply;
+  wrong.set_text(std::string("\xc3\x28", 2));  // invalid UTF-8: refused before our code
+  EXPECT_FALSE(stub_->ReplyToPetitionQuestion(Ctx("").get(), wrong, &answer).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM petition_messages WHERE kind = 'REPLY'"), 0);
+  // A receipt opens only its own petition's questions.
+  v1::SubmitPetitionResponse other_receipt;
+  ASSERT_TRUE(stub_->SubmitPetition(Ctx("").get(), submit, &other_receipt).ok());
+  wrong = reply;
+  wrong.set_receipt(other_receipt.receipt());
+  EXPECT_EQ(stub_->ReplyToPetitionQuestion(Ctx("").get(), wrong, &answer).error_code(),
+            StatusCode::NOT_FOUND);
+
+  auto ctx = Ctx("");
+  ctx->AddMetadata("x-request-id", "reply-request-1");
+  s = stub_->ReplyToPetitionQuestion(ctx.get(), reply, &answer);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(answer.kind(), v1::PetitionMessage::REPLY);
+  EXPECT_EQ(answer.in_reply_to(), question.id());
+  s = stub_->ReplyToPetitionQuestion(Ctx("").get(), reply, &answer);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "already been answered")) << s.error_message();
+
+  // The office reads the thread; the liaison and group 2 do not.
+  v1::ListPetitionMessagesRequest thread_req;
+  thread_req.set_id(petition_id);
+  v1::ListPetitionMessagesResponse thread;
+  EXPECT_EQ(stub_->ListPetitionMessages(Ctx(liaison_).get(), thread_req, &thread).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListPetitionMessages(Ctx(other_member_).get(), thread_req, &thread).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->ListPetitionMessages(Ctx(city_staff_).get(), thread_req, &thread).ok());
+  ASSERT_EQ(thread.messages_size(), 2);
+  EXPECT_TRUE(thread.messages(0).answered());
+  EXPECT_EQ(thread.messages(1).text(), "甲建设公司、乙工程公司、丙装饰公司");
+
+  // Nothing ties the reply to a sender: no actor, no request id, and no text on the stream.
+  EXPECT_EQ(Text("SELECT actor || '|' || request_id FROM audit_log WHERE action = "
+                 "'petition.reply'"),
+            "system|\n");
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE request_id = 'reply-request-1'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE request_id = 'reply-request-1'"), 0);
+  const std::string events = Text(
+      "SELECT event_type || ' ' || payload FROM outbox WHERE event_type LIKE "
+      "'fieldwork.petition.%' ORDER BY seq");
+  EXPECT_TRUE(absl::StrContains(events, "fieldwork.petition.question_posted")) << events;
+  EXPECT_TRUE(absl::StrContains(events, "fieldwork.petition.replied")) << events;
+  EXPECT_FALSE(absl::StrContains(events, "甲建设公司")) << events;
+  EXPECT_FALSE(absl::StrContains(events, "公司名称")) << events;
+
+  // Once closed, neither side posts.
+  v1::TriagePetitionRequest triage;
+  triage.set_id(petition_id);
+  triage.set_to(v1::Petition::CLOSED);
+  triage.set_reason("经核实不属实");
+  v1::Petition closed;
+  ASSERT_TRUE(stub_->TriagePetition(Ctx(member_).get(), triage, &closed).ok());
+  s = stub_->PostPetitionQuestion(Ctx(member_).get(), ask, &question);
+  EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "CLOSED")) << s.error_message();
+  ASSERT_TRUE(stub_->GetPetitionStatus(Ctx("").get(), status_req, &status).ok());
+  EXPECT_EQ(status.state(), v1::Petition::CLOSED);
+  EXPECT_EQ(status.messages_size(), 2);
+}
+
+// --- Evidence attachments --------------------------------------------------------------------
+
+TEST_F(FieldworkTest, EvidenceAttachedToRecordsIsReadThroughThem) {
+  v1::Interview created;
+  ASSERT_TRUE(CreateInterview(member_, group1_, GoodInterview(), &created).ok());
+
+  // Uploaded straight onto the interview: only those who read interviews download it, even
+  // though ordinary office staff read the engagement's other records.
+  v1::UploadEvidenceRequest up;
+  up.set_engagement_id(group1_.id());
+  up.set_filename("谈话录音.m4a");
+  up.set_content_type("audio/mp4");
+  up.set_content("interview recording bytes");
+  up.mutable_attach_to()->set_kind(v1::EvidenceTarget::INTERVIEW);
+  up.mutable_attach_to()->set_id(created.id());
+  v1::Evidence recording;
+  grpc::Status s = stub_->UploadEvidence(Ctx(member_).get(), up, &recording);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::GetEvidenceRequest get;
+  get.set_sha256(recording.sha256());
+  common::v1::FileContent file;
+  EXPECT_EQ(stub_->GetEvidence(Ctx(city_staff_).get(), get, &file).error_code(),
+            StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetEvidence(Ctx(other_member_).get(), get, &file).error_code(),
+            StatusCode::NOT_FOUND);
+  ASSERT_TRUE(stub_->GetEvidence(Ctx(leader_).get(), get, &file).ok());
+  ASSERT_TRUE(stub_->GetEvidence(Ctx(city_admin_).get(), get, &file).ok());  // leadership
+  EXPECT_EQ(file.content(), up.content());
+  v1::GetInterviewRequest get_interview;
+  get_interview.set_id(created.id());
+  v1::Interview read;
+  ASSERT_TRUE(stub_->GetInterview(Ctx(member_).get(), get_interview, &read).ok());
+  ASSERT_EQ(read.evidence_size(), 1);
+  EXPECT_EQ(read.evidence(0).sha256(), recording.sha256());
+  EXPECT_EQ(read.evidence(0).filename(), "谈话录音.m4a");
+
+  // Attaching to a record of another engagement, or by someone who cannot write the record,
+  // stores nothing.
+  v1::UploadEvidenceRequest elsewhere = up;
+  elsewhere.set_content("other bytes");
+  elsewhere.set_engagement_id(group2_.id());
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(other_member_).get(), elsewhere, &recording).error_code(),
+            StatusCode::NOT_FOUND);
+  elsewhere.mutable_attach_to()->set_kind(v1::EvidenceTarget::KIND_UNSPECIFIED);
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(other_member_).get(), elsewhere, &recording).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  v1::UploadEvidenceRequest by_staff = up;
+  by_staff.set_content("staff bytes");
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(city_staff_).get(), by_staff, &recording).error_code(),
+            StatusCode::PERMISSION_DENIED);  // staff may not write interviews
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_attachments"), 1);
+
+  // A plain engagement file, readable by office staff, then attached to a petition: office
+  // staff still read it (they read petitions), an office above no longer does.
+  v1::UploadEvidenceRequest plain;
+  plain.set_engagement_id(group1_.id());
+  plain.set_filename("举报附件.pdf");
+  plain.set_content("%PDF petition attachment");
+  v1::Evidence attachment;
+  ASSERT_TRUE(stub_->UploadEvidence(Ctx(member_).get(), plain, &attachment).ok());
+  // The platform admin reads engagements as an office above does (read-only, no petitions).
+  const std::string above = Token("", "", {"PLATFORM_ADMIN"});
+  get.set_sha256(attachment.sha256());
+  EXPECT_TRUE(stub_->GetEvidence(Ctx(above).get(), get, &file).ok());
+  v1::SubmitPetitionRequest submit;
+  submit.set_engagement_id(group1_.id());
+  submit.set_channel(v1::Petition::LETTER);
+  submit.set_subject("来信");
+  submit.set_content("见附件");
+  v1::SubmitPetitionResponse receipt;
+  ASSERT_TRUE(stub_->SubmitPetition(Ctx("").get(), submit, &receipt).ok());
+  const std::string petition_id = Text("SELECT id::text FROM petitions").substr(0, 36);
+  v1::AttachEvidenceRequest attach;
+  attach.set_sha256(attachment.sha256());
+  attach.mutable_target()->set_kind(v1::EvidenceTarget::PETITION);
+  attach.mutable_target()->set_id(petition_id);
+  v1::Evidence attached;
+  EXPECT_EQ(stub_->AttachEvidence(Ctx(liaison_).get(), attach, &attached).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->AttachEvidence(Ctx(other_member_).get(), attach, &attached).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  s = stub_->AttachEvidence(Ctx(member_).get(), attach, &attached);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(attached.filename(), "举报附件.pdf");
+  EXPECT_EQ(stub_->GetEvidence(Ctx(above).get(), get, &file).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_TRUE(stub_->GetEvidence(Ctx(city_staff_).get(), get, &file).ok());
+  v1::GetPetitionRequest get_petition;
+  get_petition.set_id(petition_id);
+  v1::Petition petition;
+  ASSERT_TRUE(stub_->GetPetition(Ctx(member_).get(), get_petition, &petition).ok());
+  ASSERT_EQ(petition.evidence_size(), 1);
+  EXPECT_EQ(petition.evidence(0).sha256(), attachment.sha256());
+  // A file not on the record's engagement cannot be attached.
+  attach.set_sha256(std::string(64, 'a'));
+  EXPECT_EQ(stub_->AttachEvidence(Ctx(member_).get(), attach, &attached).error_code(),
+            StatusCode::NOT_FOUND);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = 'fieldwork.evidence.attached'"),
+            2);
+
+  // Document review material: the group sees it on the request; the liaison of the unit neither
+  // sees it there nor downloads it.
+  v1::CreateDocumentRequestRequest create_doc;
+  create_doc.set_engagement_id(group1_.id());
+  create_doc.mutable_document_request()->set_title("2023年会计凭证");
+  v1::DocumentRequest doc;
+  ASSERT_TRUE(stub_->CreateDocumentRequest(Ctx(member_).get(), create_doc, &doc).ok());
+  v1::UploadEvidenceRequest scan;
+  scan.set_engagement_id(group1_.id());
+  scan.set_filename("凭证扫描.pdf");
+  scan.set_content("%PDF voucher scan");
+  scan.mutable_attach_to()->set_kind(v1::EvidenceTarget::DOCUMENT_REQUEST);
+  scan.mutable_attach_to()->set_id(doc.id());
+  v1::Evidence voucher;
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(liaison_).get(), scan, &voucher).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->UploadEvidence(Ctx(member_).get(), scan, &voucher).ok());
+  v1::ListDocumentRequestsRequest docs_req;
+  docs_req.set_engagement_id(group1_.id());
+  v1::ListDocumentRequestsResponse docs;
+  ASSERT_TRUE(stub_->ListDocumentRequests(Ctx(member_).get(), docs_req, &docs).ok());
+  ASSERT_EQ(docs.document_requests_size(), 1);
+  ASSERT_EQ(docs.document_requests(0).evidence_size(), 1);
+  EXPECT_EQ(docs.document_requests(0).evidence(0).filename(), "凭证扫描.pdf");
+  ASSERT_TRUE(stub_->ListDocumentRequests(Ctx(liaison_).get(), docs_req, &docs).ok());
+  ASSERT_EQ(docs.document_requests_size(), 1);
+  EXPECT_EQ(docs.document_requests(0).evidence_size(), 0);
+  get.set_sha256(voucher.sha256());
+  EXPECT_EQ(stub_->GetEvidence(Ctx(liaison_).get(), get, &file).error_code(),
+            StatusCode::NOT_FOUND);
+  EXPECT_TRUE(stub_->GetEvidence(Ctx(city_staff_).get(), get, &file).ok());
+  EXPECT_TRUE(stub_->GetEvidence(Ctx(above).get(), get, &file).ok());
+}
+
+// --- Streamed uploads -------------------------------------------------------------------------
+
+TEST_F(FieldworkTest, StreamedUploadsAreHashedOnTheWayAndStoppedAtTheLimit) {
+  auto metadata = [&](const std::string& filename) {
+    v1::UploadEvidenceChunk chunk;
+    chunk.mutable_metadata()->set_engagement_id(group1_.id());
+    chunk.mutable_metadata()->set_filename(filename);
+    chunk.mutable_metadata()->set_content_type("text/plain");
+    return chunk;
+  };
+  auto data = [](const std::string& bytes) {
+    v1::UploadEvidenceChunk chunk;
+    chunk.set_data(bytes);
+    return chunk;
+  };
+  const std::string content = std::string(400, 'a') + std::string(400, 'b') + "end";
+
+  v1::Evidence streamed;
+  {
+    auto ctx = Ctx(member_);
+    auto writer = stub_->UploadEvidenceStream(ctx.get(), &streamed);
+    ASSERT_TRUE(writer->Write(metadata("会议记录.txt")));
+    ASSERT_TRUE(writer->Write(data(content.substr(0, 400))));
+    ASSERT_TRUE(writer->Write(data(content.substr(400, 400))));
+    ASSERT_TRUE(writer->Write(data(content.substr(800))));
+    ASSERT_TRUE(writer->WritesDone());
+    grpc::Status s = writer->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(streamed.sha256(), Sha256Hex(content));
+  EXPECT_EQ(streamed.size(), static_cast<int64_t>(content.size()));
+  EXPECT_FALSE(streamed.already_stored());
+  const std::string path =
+      dir_ + "/evidence/" + streamed.sha256().substr(0, 2) + "/" + streamed.sha256();
+  EXPECT_EQ(testing::ReadFile(path), content);
+  v1::GetEvidenceRequest get;
+  get.set_sha256(streamed.sha256());
+  common::v1::FileContent file;
+  ASSERT_TRUE(stub_->GetEvidence(Ctx(member_).get(), get, &file).ok());
+  EXPECT_EQ(file.content(), content);
+  // The same bytes in one message: stored once.
+  v1::UploadEvidenceRequest unary;
+  unary.set_engagement_id(group1_.id());
+  unary.set_filename("会议记录-副本.txt");
+  unary.set_content(content);
+  v1::Evidence again;
+  ASSERT_TRUE(stub_->UploadEvidence(Ctx(leader_).get(), unary, &again).ok());
+  EXPECT_EQ(again.sha256(), streamed.sha256());
+  EXPECT_TRUE(again.already_stored());
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = 'fieldwork.evidence.linked'"), 1);
+
+  // Over the limit (1000 bytes here): the service answers as soon as the file passes it, and
+  // the client's writes then fail long before the 64 MiB it meant to send are out.
+  {
+    v1::Evidence ignored;
+    auto ctx = Ctx(member_);
+    auto writer = stub_->UploadEvidenceStream(ctx.get(), &ignored);
+    ASSERT_TRUE(writer->Write(metadata("大文件.bin")));
+    const v1::UploadEvidenceChunk big = data(std::string(64 << 10, 'z'));
+    int written = 0;
+    while (written < 1024 && writer->Write(big)) ++written;
+    EXPECT_LT(written, 1024);
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "limit of 1000 bytes")) << s.error_message();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
+  std::string listing;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/evidence/incoming")) {
+    listing += entry.path().filename().string() + " ";
+  }
+  EXPECT_EQ(listing, "");  // no temporary file left behind
+
+  // No access: refused before any data; a stream without metadata first: refused.
+  {
+    v1::Evidence ignored;
+    auto ctx = Ctx(liaison_);
+    auto writer = stub_->UploadEvidenceStream(ctx.get(), &ignored);
+    writer->Write(metadata("x.txt"));
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), StatusCode::PERMISSION_DENIED);
+  }
+  {
+    v1::Evidence ignored;
+    auto ctx = Ctx(member_);
+    auto writer = stub_->UploadEvidenceStream(ctx.get(), &ignored);
+    writer->Write(data("bytes before metadata"));
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "metadata")) << s.error_message();
+  }
+  {
+    v1::Evidence ignored;
+    auto ctx = Ctx(member_);
+    auto writer = stub_->UploadEvidenceStream(ctx.get(), &ignored);
+    writer->Write(metadata("空.txt"));
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "content")) << s.error_message();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_links"), 1);
 }
 
 }  // namespace
