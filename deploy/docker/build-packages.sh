@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/deploy/lib/common.sh"
 # Servers, load tools and the manifest tooling: not needed to compile the binaries.
-RUN_ONLY=" postgresql-15 postgresql-contrib redis-server kubectl wrk nodejs npm curl unzip "
+RUN_ONLY=" postgresql-15 postgresql-contrib redis-server kubectl wrk nodejs npm curl unzip chromium fonts-wqy-microhei "
 for p in "${XUNCHA_PACKAGES[@]}"; do
   [[ $RUN_ONLY == *" $p "* ]] || echo "$p"
 done

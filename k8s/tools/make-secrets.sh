@@ -30,7 +30,7 @@ emit configmap xuncha-token-public-key --from-file="$work/token_public_key.pem"
 emit secret generic xuncha-admin-password --from-literal=password="${ADMIN_PASSWORD:-$(random)}"
 
 role_files=()
-for svc in directory planning fieldwork issues rectification clues; do
+for svc in directory planning fieldwork issues rectification clues webhooks; do
   password=$(random)
   # Hex passwords need no URL escaping.
   emit secret generic "$svc-db" \

@@ -331,7 +331,7 @@ function checkOverlay(overlay, objects) {
   const services = objects.filter((o) => o.kind === 'Service');
   const grpcDeployments = deployments.filter((d) => podLabels(d)['app.kubernetes.io/component'] === 'grpc-service');
   const topo = [];
-  if (grpcDeployments.length !== 6) topo.push(`expected 6 gRPC service Deployments, found ${grpcDeployments.length}`);
+  if (grpcDeployments.length !== 7) topo.push(`expected 7 gRPC service Deployments, found ${grpcDeployments.length}`);
   if (!deployments.some((d) => d.metadata.name === 'gateway')) topo.push('no gateway Deployment');
   if (!objects.some((o) => o.kind === 'Ingress')) topo.push('no Ingress');
   const gateway = deployments.find((d) => d.metadata.name === 'gateway');

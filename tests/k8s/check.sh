@@ -16,7 +16,7 @@ TOOLS=$ROOT/k8s/tools
 WORK=$(mktemp -d /tmp/xuncha-k8s.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 OVERLAYS=(single-office province)
-PROGRAM_SERVICES=(directory planning fieldwork issues rectification clues)
+PROGRAM_SERVICES=(directory planning fieldwork issues rectification clues webhooks)
 
 passed=0
 failed=0
