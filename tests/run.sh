@@ -11,6 +11,7 @@ BUILD=${XUNCHA_BUILD_DIR:-$XUNCHA_ROOT/build}
 xuncha_install_deps
 xuncha_log "building in $BUILD"
 xuncha_build "$BUILD"
+xuncha_build_console
 
 TMP=$(mktemp -d /tmp/xuncha-test.XXXXXX)
 chmod 755 "$TMP"

@@ -8,9 +8,10 @@ PG_BIN=/usr/lib/postgresql/15/bin
 XUNCHA_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
-  libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev
+  libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev libcurl4-openssl-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl unzip
+  chromium fonts-wqy-microhei
 )
 
 xuncha_log() { printf '[xuncha] %s\n' "$*" >&2; }
@@ -42,6 +43,27 @@ xuncha_build() {
   cmake -S "$XUNCHA_ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   # Two jobs: a generated gRPC unit takes ~350 MB and a Beast one ~580 MB; this machine has 2 cores.
   cmake --build "$build_dir" -- -j2
+}
+
+# The web console (gateway/web): `npm ci` when package-lock.json changed since the last install,
+# `npm run build` (type check + Vite) when any of its sources changed since the last build.
+# Stamps (hashes of the inputs) live in node_modules/ and dist/, neither of which is committed.
+xuncha_build_console() {
+  local web=$XUNCHA_ROOT/gateway/web lock_hash src_hash
+  [ -f "$web/package.json" ] || return 0
+  lock_hash=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$web/node_modules/.xuncha-lock" 2>/dev/null)" != "$lock_hash" ]; then
+    xuncha_log "installing the console's npm packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+    echo "$lock_hash" > "$web/node_modules/.xuncha-lock"
+  fi
+  src_hash=$(cd "$web" && find src index.html vite.config.ts tsconfig.json package-lock.json -type f \
+               -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$web/dist/.xuncha-src" 2>/dev/null)" != "$src_hash" ]; then
+    xuncha_log "building the web console (gateway/web/dist)"
+    (cd "$web" && npm run build --silent) || return 1
+    echo "$src_hash" > "$web/dist/.xuncha-src"
+  fi
 }
 
 # A loopback port nobody listens on.

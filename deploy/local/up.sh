@@ -41,12 +41,13 @@ fi
 xuncha_install_deps
 xuncha_log "building in $BUILD (first build takes several minutes)"
 xuncha_build "$BUILD"
+xuncha_build_console
 
 # Port of each gRPC service; the same env names as the Kubernetes manifests.
 declare -A GRPC_PORTS=([directory]=7101 [planning]=7102 [fieldwork]=7103 [issues]=7104
-                       [rectification]=7105 [clues]=7106)
+                       [rectification]=7105 [clues]=7106 [webhooks]=7107)
 SERVICES=()
-for svc in directory planning fieldwork issues rectification clues; do
+for svc in directory planning fieldwork issues rectification clues webhooks; do
   [ -x "$BUILD/services/$svc/xuncha-$svc" ] && SERVICES+=("$svc")
 done
 
@@ -104,7 +105,7 @@ done
 
 if [ -x "$BUILD/gateway/xuncha-gateway" ]; then
   static=()
-  [ -d "$XUNCHA_ROOT/web/dist" ] && static=(XUNCHA_STATIC_DIR="$XUNCHA_ROOT/web/dist")
+  [ -f "$XUNCHA_ROOT/gateway/web/dist/index.html" ] && static=(XUNCHA_STATIC_DIR="$XUNCHA_ROOT/gateway/web/dist")
   start gateway "$BUILD/gateway/xuncha-gateway" XUNCHA_HTTP_LISTEN="127.0.0.1:$HTTP_PORT" "${static[@]}"
   wait_port gateway "$HTTP_PORT" "$(tail -1 "$RUN/pids" | cut -d' ' -f2)"
   for _ in $(seq 100); do
@@ -116,6 +117,7 @@ fi
 cat <<INFO
 
 Xuncha is running (data in $XUNCHA_HOME, logs in $LOGS)
+  web console   http://127.0.0.1:$HTTP_PORT/
   HTTP API      http://127.0.0.1:$HTTP_PORT/api/v1   (OpenAPI: /api/v1/openapi.json)
   health        http://127.0.0.1:$HTTP_PORT/readyz
 $(for svc in "${SERVICES[@]}"; do printf '  %-13s grpc 127.0.0.1:%s\n' "$svc" "${GRPC_PORTS[$svc]}"; done)
