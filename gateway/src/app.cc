@@ -48,6 +48,8 @@ struct GatewayApp::Parts {
   std::unique_ptr<Forwarder> forwarder;
   std::optional<TokenVerifier> verifier;
   std::unique_ptr<RedisClient> redis;
+  std::unique_ptr<RedisClient> lag_redis;  // its own connection: scrapes never wait on limits
+  std::unique_ptr<EventLagCollector> event_lag;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<RateLimiter> rate_limiter;
   std::optional<StaticFiles> static_files;
@@ -104,6 +106,20 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
                      config.GetDuration("rate_limit_redis_timeout", absl::Milliseconds(100)));
     redis_options.pool_size = workers;
     parts->redis = std::make_unique<RedisClient>(redis_options);
+    // Consumer backlog of every backend's event stream, read when /metrics is scraped.
+    ASSIGN_OR_RETURN(RedisOptions lag_options, ParseRedisAddress(config.Get("redis")));
+    ASSIGN_OR_RETURN(lag_options.timeout,
+                     config.GetDuration("event_lag_timeout", absl::Milliseconds(200)));
+    lag_options.pool_size = 1;
+    parts->lag_redis = std::make_unique<RedisClient>(lag_options);
+    std::vector<std::string> streams;
+    for (const auto& backend : parts->routes.Backends()) {
+      streams.push_back(
+          absl::StrCat(config.Get("event_stream_prefix", "xuncha:events"), ":", backend));
+    }
+    parts->event_lag = std::make_unique<EventLagCollector>(parts->lag_redis.get(),
+                                                           std::move(streams), lag_options.timeout);
+    parts->metrics.AddSource([lag = parts->event_lag.get()] { return lag->Render(); });
   } else {
     log::Warning("redis not set: rate limiting is off");
   }

@@ -1,6 +1,8 @@
 #include "metrics.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "xuncha/redis.h"
 
 namespace xuncha::gateway {
 namespace {
@@ -55,6 +57,9 @@ void Metrics::Increment(absl::string_view counter) {
 
 std::string Metrics::Render() const {
   std::string out;
+  // Scrape-time sources may block on I/O (bounded); never while holding the metrics lock.
+  std::string extra;
+  for (const auto& source : sources_) extra += source();
   out += "# HELP xuncha_gateway_requests_total HTTP requests by route and status.\n";
   out += "# TYPE xuncha_gateway_requests_total counter\n";
   std::lock_guard lock(mu_);
@@ -92,6 +97,74 @@ std::string Metrics::Render() const {
     absl::StrAppend(&out, "# TYPE xuncha_gateway_", name, "_total counter\n");
     absl::StrAppend(&out, "xuncha_gateway_", name, "_total ", count, "\n");
   }
+  out += extra;
+  return out;
+}
+
+EventLagCollector::EventLagCollector(RedisClient* redis, std::vector<std::string> streams,
+                                     absl::Duration budget)
+    : redis_(redis), streams_(std::move(streams)), budget_(budget) {}
+
+std::vector<EventLagCollector::GroupBacklog> EventLagCollector::Collect() {
+  std::vector<GroupBacklog> out;
+  if (redis_ == nullptr) return out;
+  const absl::Time deadline = absl::Now() + budget_;
+  for (const std::string& stream : streams_) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    // A missing stream (no event yet) is an error reply: nothing to report for it.
+    auto reply = redis_->Command({"XINFO", "GROUPS", stream}, left);
+    if (!reply.ok() || reply->type() != RedisReply::Type::kArray) continue;
+    for (std::size_t g = 0; g < reply->size(); ++g) {
+      RedisReply fields = reply->element(g);
+      GroupBacklog backlog;
+      backlog.stream = stream;
+      bool lag_known = false;
+      // RESP2 answers each group as a flat list of name, value pairs.
+      for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
+        const absl::string_view key = fields.element(f).str();
+        RedisReply value = fields.element(f + 1);
+        if (key == "name") backlog.group = std::string(value.str());
+        if (key == "pending" && value.type() == RedisReply::Type::kInteger) {
+          backlog.pending = value.integer();
+        }
+        if (key == "lag" && value.type() == RedisReply::Type::kInteger) {
+          backlog.lag = value.integer();
+          lag_known = true;
+        }
+      }
+      if (!lag_known) backlog.lag = backlog.pending;
+      if (!backlog.group.empty()) out.push_back(std::move(backlog));
+    }
+  }
+  return out;
+}
+
+std::string EventLagCollector::Render() {
+  std::unique_lock lock(collecting_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    std::lock_guard last(last_mu_);
+    return last_;
+  }
+  std::vector<GroupBacklog> groups = Collect();
+  std::string out;
+  if (!groups.empty()) {
+    out += "# HELP xuncha_event_consumer_lag Stream entries not yet delivered to the group.\n";
+    out += "# TYPE xuncha_event_consumer_lag gauge\n";
+    for (const auto& g : groups) {
+      absl::StrAppend(&out, "xuncha_event_consumer_lag{stream=\"", Escape(g.stream), "\",group=\"",
+                      Escape(g.group), "\"} ", g.lag, "\n");
+    }
+    out +=
+        "# HELP xuncha_event_consumer_pending Entries delivered to the group, not acknowledged.\n";
+    out += "# TYPE xuncha_event_consumer_pending gauge\n";
+    for (const auto& g : groups) {
+      absl::StrAppend(&out, "xuncha_event_consumer_pending{stream=\"", Escape(g.stream),
+                      "\",group=\"", Escape(g.group), "\"} ", g.pending, "\n");
+    }
+  }
+  std::lock_guard last(last_mu_);
+  last_ = out;
   return out;
 }
 
