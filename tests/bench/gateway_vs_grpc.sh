@@ -17,7 +17,7 @@ pg_url=${XUNCHA_TEST_PG_URL:?set XUNCHA_TEST_PG_URL to a superuser URL of the po
 redis=${XUNCHA_TEST_REDIS:?set XUNCHA_TEST_REDIS to host:port}
 directory_bin=$build/services/directory/xuncha-directory
 gateway_bin=$build/gateway/xuncha-gateway
-grpc_bench=$build/gateway/gateway_grpc_bench
+grpc_bench=$build/tests/bench/gateway_grpc_bench
 for bin in "$directory_bin" "$gateway_bin" "$grpc_bench"; do
   [[ -x $bin ]] || { echo "missing $bin: build it first" >&2; exit 2; }
 done
