@@ -367,7 +367,7 @@ absl::StatusOr<v1::ListClueAccessLogResponse> CluesApp::ListClueAccessLog(
           e->set_request_id(row.request_id);
           (void)google::protobuf::util::TimeUtil::FromString(row.at, e->mutable_read_time());
         }
-        if (more) out.set_next_page_token(EncodePageToken(absl::StrCat(rows.back().seq)));
+        if (more) out.set_next_page_token(EncodePageToken(absl::StrCat(rows.back().entry_id)));
         return out;
       });
 }

@@ -152,13 +152,14 @@ bool Repository::ClaimReminder(pqxx::work& tx, const std::string& clue_id,
 }
 
 std::vector<AccessLogRow> Repository::ClueReads(pqxx::transaction_base& tx,
-                                                const std::string& resource, int64_t after_seq,
+                                                const std::string& resource, int64_t after_entry,
                                                 int limit) {
   std::vector<AccessLogRow> out;
+  // By entry id, not chain position: a read is listed as soon as it commits, before sealing.
   for (const auto& row : tx.exec_params(
-           "SELECT seq, actor, at, request_id FROM audit_log WHERE resource = $1 AND action = "
-           "'clue.read' AND seq > $2 ORDER BY seq LIMIT $3",
-           resource, after_seq, limit)) {
+           "SELECT entry_id, actor, at, request_id FROM audit_log WHERE resource = $1 AND action = "
+           "'clue.read' AND entry_id > $2 ORDER BY entry_id LIMIT $3",
+           resource, after_entry, limit)) {
     out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                    row[3].as<std::string>()});
   }

@@ -28,7 +28,7 @@ struct ListedClue {
 };
 
 struct AccessLogRow {
-  int64_t seq = 0;
+  int64_t entry_id = 0;
   std::string actor;
   std::string at;  // RFC 3339
   std::string request_id;
@@ -54,14 +54,14 @@ class Repository {
   static absl::StatusOr<std::vector<Clue>> OpenCluesUnder(pqxx::transaction_base& tx,
                                                           const std::string& org_path);
 
-  // "clue.read" audit rows of a clue, oldest first, after `after_seq`.
+  // "clue.read" audit rows of a clue, oldest first, after entry `after_entry`.
   // Referred clues not yet disposed (the ones a feedback deadline applies to), oldest first.
   static absl::StatusOr<std::vector<Clue>> UndisposedReferredClues(pqxx::transaction_base& tx,
                                                                    int limit);
   // Records a reminder; false when this clue already had one of this kind.
   static bool ClaimReminder(pqxx::work& tx, const std::string& clue_id, const std::string& kind);
   static std::vector<AccessLogRow> ClueReads(pqxx::transaction_base& tx,
-                                             const std::string& resource, int64_t after_seq,
+                                             const std::string& resource, int64_t after_entry,
                                              int limit);
 
   static absl::StatusOr<std::optional<v1::ReferralRules>> FindReferralRules(

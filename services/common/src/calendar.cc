@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "xuncha/status.h"
 
 namespace xuncha {
 namespace {
@@ -167,6 +168,24 @@ absl::StatusOr<int> WorkingCalendar::CountWorkingDays(absl::CivilDay start,
     if (*working) ++count;
   }
   return forward ? count : -count;
+}
+
+absl::StatusOr<std::vector<ShippedCalendarYear>> ShippedCalendarYears(
+    const EmbeddedFileList& files) {
+  std::vector<ShippedCalendarYear> out;
+  for (const EmbeddedFile& file : files) {
+    ASSIGN_OR_RETURN(CalendarFile parsed, ParseCalendarFile(file.content));
+    for (int year : parsed.years) {
+      ShippedCalendarYear y{std::string(file.name), year, {}};
+      for (const auto& e : parsed.entries) {
+        if (e.day.year() == year) y.entries.push_back(e);
+      }
+      WorkingCalendar check;
+      RETURN_IF_ERROR(check.SetYear(year, y.entries));
+      out.push_back(std::move(y));
+    }
+  }
+  return out;
 }
 
 }  // namespace xuncha

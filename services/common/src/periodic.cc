@@ -6,8 +6,8 @@
 namespace xuncha {
 
 PeriodicTask::PeriodicTask(std::string name, absl::Duration interval,
-                           std::function<absl::StatusOr<int>()> run)
-    : name_(std::move(name)), interval_(interval), run_(std::move(run)) {}
+                           std::function<absl::StatusOr<int>()> run, bool log_counts)
+    : name_(std::move(name)), interval_(interval), run_(std::move(run)), log_counts_(log_counts) {}
 
 PeriodicTask::~PeriodicTask() { Stop(); }
 
@@ -35,7 +35,7 @@ void PeriodicTask::Loop() {
     if (!done.ok()) {
       // Each run is its own transaction: nothing was half-done; the next run tries again.
       log::Warning(absl::StrCat(name_, " failed"), {{"error", done.status().message()}});
-    } else if (*done > 0) {
+    } else if (*done > 0 && log_counts_) {
       log::Info(name_, {{"count", absl::StrCat(*done)}});
     }
     lock.lock();

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "xuncha/audit.h"
 #include "xuncha/log.h"
 #include "xuncha/migrations.h"
 #include "xuncha/status.h"
@@ -26,6 +27,16 @@ absl::StatusOr<ServiceBase> OpenServiceBase(const Config& config, absl::string_v
   RETURN_IF_ERROR(MigrateServiceSchema(*base.pool, pg.schema, migrations));
   ASSIGN_OR_RETURN(base.migrate_only, config.GetBool("migrate_only", false));
   if (base.migrate_only) return base;
+  ASSIGN_OR_RETURN(absl::Duration seal_interval,
+                   config.GetDuration("audit_seal_interval", absl::Milliseconds(200)));
+  PgPool* pool = base.pool.get();
+  base.audit_sealer = std::make_unique<PeriodicTask>(
+      "audit sealer", seal_interval,
+      [pool]() -> absl::StatusOr<int> {
+        return pool->TransactWith<int>([](pqxx::work& tx) { return SealAudit(tx); });
+      },
+      /*log_counts=*/false);
+  base.audit_sealer->Start();
   if (config.Has("redis")) {
     ASSIGN_OR_RETURN(RedisOptions redis_options, ParseRedisAddress(config.Get("redis")));
     base.redis = std::make_unique<RedisClient>(redis_options);

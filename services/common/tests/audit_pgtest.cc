@@ -24,6 +24,12 @@ class AuditPgTest : public ::testing::Test {
                       })
                       .ok());
     }
+    // Sealed, so the tampering below hits rows that are already in the chain.
+    ASSERT_EQ(Seal(), 4);
+  }
+  int Seal() {
+    return pool_->TransactWith<int>([](pqxx::work& tx) { return SealAudit(tx, 1000, true); })
+        .value();
   }
   AuditVerification Verify() {
     return pool_
@@ -70,6 +76,34 @@ TEST_F(AuditPgTest, RewrittenHashIsDetectedByTheNextRow) {
   AuditVerification v = Verify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad_seq, 2);
+}
+
+TEST_F(AuditPgTest, RowsAreSealedInCommitOrderAndAnOpenTransactionWaits) {
+  // A transaction that appended but has not committed yet: its row is invisible to the sealer.
+  pqxx::connection open_conn(db_.url());
+  pqxx::work open_tx(open_conn);
+  open_tx.exec("SET search_path TO svc, public");
+  ASSERT_TRUE(AppendAudit(open_tx, {"user:9", "late.write", "things/late", "req-late"}).ok());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(pool_
+                    ->Transact([&](pqxx::work& tx) {
+                      return AppendAudit(tx, {"user:1", "x", "things/next", "req"}).status();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(Seal(), 2);
+  EXPECT_EQ(Seal(), 0);
+  open_tx.commit();
+  EXPECT_EQ(Seal(), 1);
+  // The late row got the next chain position although its entry id is older.
+  auto late = pool_->TransactWith<int64_t>([](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec1("SELECT seq FROM audit_log WHERE action = 'late.write'")[0].as<int64_t>();
+  });
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(*late, 7);
+  AuditVerification v = Verify();
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.rows, 7);
 }
 
 TEST_F(AuditPgTest, ConcurrentAppendsKeepOneChain) {

@@ -75,21 +75,13 @@ absl::StatusOr<std::string> DirectoryApp::Bootstrap(const std::string& admin_pas
 }
 
 absl::Status DirectoryApp::SeedCalendar(const EmbeddedFileList& files) {
-  for (const EmbeddedFile& file : files) {
-    ASSIGN_OR_RETURN(CalendarFile parsed, ParseCalendarFile(file.content));
-    for (int year : parsed.years) {
-      std::vector<CalendarEntry> entries;
-      for (const auto& e : parsed.entries) {
-        if (e.day.year() == year) entries.push_back(e);
-      }
-      WorkingCalendar check;
-      RETURN_IF_ERROR(check.SetYear(year, entries));
-      RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
-        if (Repository::CalendarYearExists(tx, year)) return absl::OkStatus();
-        Repository::ReplaceCalendarYear(tx, year, entries, std::string(file.name));
-        return absl::OkStatus();
-      }));
-    }
+  ASSIGN_OR_RETURN(std::vector<ShippedCalendarYear> years, ShippedCalendarYears(files));
+  for (const ShippedCalendarYear& y : years) {
+    RETURN_IF_ERROR(Write([&](pqxx::work& tx) -> absl::Status {
+      if (Repository::CalendarYearExists(tx, y.year)) return absl::OkStatus();
+      Repository::ReplaceCalendarYear(tx, y.year, y.entries, y.source);
+      return absl::OkStatus();
+    }));
   }
   return absl::OkStatus();
 }

@@ -64,7 +64,7 @@ absl::Status RectificationApp::Write(const RequestContext& rc, absl::string_view
   return CommitChangeOnce(pool_, relay_, rc, method, request, response, change);
 }
 
-CaseAccess RectificationApp::Access(pqxx::work& tx, const RequestContext& rc,
+CaseAccess RectificationApp::Access(pqxx::transaction_base& tx, const RequestContext& rc,
                                     const CaseScope& scope) {
   absl::StatusOr<EngagementSnapshot> replica =
       LoadEngagement(tx, scope.engagement_id, "engagement_id");
@@ -124,21 +124,12 @@ absl::Status RectificationApp::ApplyEvidence(pqxx::work& tx, const ConsumedEvent
 }
 
 absl::Status RectificationApp::SeedCalendar(const EmbeddedFileList& files) {
-  for (const EmbeddedFile& file : files) {
-    ASSIGN_OR_RETURN(CalendarFile parsed, ParseCalendarFile(file.content));
-    for (int year : parsed.years) {
-      std::vector<CalendarEntry> entries;
-      for (const auto& e : parsed.entries) {
-        if (e.day.year() == year) entries.push_back(e);
-      }
-      WorkingCalendar check;
-      RETURN_IF_ERROR(check.SetYear(year, entries));
-      RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-        Repository::StoreCalendarYear(tx, year, entries, std::string(file.name),
-                                      /*replace=*/false);
-        return absl::OkStatus();
-      }));
-    }
+  ASSIGN_OR_RETURN(std::vector<ShippedCalendarYear> years, ShippedCalendarYears(files));
+  for (const ShippedCalendarYear& y : years) {
+    RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      Repository::StoreCalendarYear(tx, y.year, y.entries, y.source, /*replace=*/false);
+      return absl::OkStatus();
+    }));
   }
   return absl::OkStatus();
 }
@@ -232,8 +223,8 @@ absl::StatusOr<v1::ListRectificationCasesResponse> RectificationApp::ListCases(
     return absl::PermissionDeniedError(
         "permission denied: listing cases is for office staff and unit liaisons");
   }
-  return pool_.TransactWith<v1::ListRectificationCasesResponse>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::ListRectificationCasesResponse> {
+  return pool_.ReadWith<v1::ListRectificationCasesResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListRectificationCasesResponse> {
         std::vector<StoredCase> cases = Repository::ListCases(tx, filter);
         v1::ListRectificationCasesResponse out;
         const bool more = static_cast<int>(cases.size()) > page.size;
@@ -244,8 +235,7 @@ absl::StatusOr<v1::ListRectificationCasesResponse> RectificationApp::ListCases(
         }
         if (more) out.set_next_page_token(EncodePageToken(cases.back().c.id()));
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<Case> RectificationApp::GetCase(const RequestContext& rc, const std::string& id) {
@@ -525,14 +515,12 @@ absl::StatusOr<Case> RectificationApp::AcceptCase(
 
 absl::StatusOr<Item> RectificationApp::GetItem(const RequestContext& rc, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.TransactWith<Item>(
-      [&](pqxx::work& tx) -> absl::StatusOr<Item> {
-        ASSIGN_OR_RETURN(StoredItem stored, Repository::GetItem(tx, id, false));
-        if (!Access(tx, rc, stored.scope).read) return Denied("read", ItemResource(id));
-        stored.item.set_overdue(IsItemOverdue(stored.item, TodayInChina()));
-        return stored.item;
-      },
-      {.read_only = true});
+  return pool_.ReadWith<Item>([&](pqxx::transaction_base& tx) -> absl::StatusOr<Item> {
+    ASSIGN_OR_RETURN(StoredItem stored, Repository::GetItem(tx, id, false));
+    if (!Access(tx, rc, stored.scope).read) return Denied("read", ItemResource(id));
+    stored.item.set_overdue(IsItemOverdue(stored.item, TodayInChina()));
+    return stored.item;
+  });
 }
 
 absl::StatusOr<Item> RectificationApp::UpdatePlan(
@@ -780,8 +768,8 @@ absl::StatusOr<v1::RectificationSettings> RectificationApp::GetSettings(const Re
   if (rc.principal.office_id.empty()) {
     return absl::FailedPreconditionError("office_id: the caller belongs to no office");
   }
-  return pool_.TransactWith<v1::RectificationSettings>(
-      [&](pqxx::work& tx) -> absl::StatusOr<v1::RectificationSettings> {
+  return pool_.ReadWith<v1::RectificationSettings>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::RectificationSettings> {
         const RectificationRules rules = Repository::GetRules(tx, rc.principal.office_id);
         v1::RectificationSettings out;
         out.set_office_id(rc.principal.office_id);
@@ -789,8 +777,7 @@ absl::StatusOr<v1::RectificationSettings> RectificationApp::GetSettings(const Re
         out.set_period_months(rules.period_months);
         out.set_min_supervision_visits(rules.min_supervision_visits);
         return out;
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<v1::RectificationSettings> RectificationApp::UpdateSettings(

@@ -96,7 +96,7 @@ class RectificationApp {
                                   std::optional<absl::CivilDay> from, absl::CivilDay to);
   // Who the caller is on the case's engagement: the replica when it has the engagement (members,
   // access window), else the case's own office and unit paths.
-  CaseAccess Access(pqxx::work& tx, const RequestContext& rc, const CaseScope& scope);
+  CaseAccess Access(pqxx::transaction_base& tx, const RequestContext& rc, const CaseScope& scope);
   // IdempotentTransact, then a nudge to the relay.
   absl::Status Write(const RequestContext& rc, absl::string_view method,
                      const google::protobuf::Message& request, google::protobuf::Message& response,

@@ -146,7 +146,7 @@ std::optional<std::string> Repository::InsertItemIfAbsent(pqxx::work& tx,
   return std::string(r[0][0].c_str());
 }
 
-absl::StatusOr<StoredCase> Repository::GetCase(pqxx::work& tx, const std::string& id,
+absl::StatusOr<StoredCase> Repository::GetCase(pqxx::transaction_base& tx, const std::string& id,
                                                bool for_update, absl::string_view field) {
   pqxx::result r =
       tx.exec_params(absl::StrCat("SELECT ", kCaseColumns, " FROM cases c WHERE c.id = $1::uuid",
@@ -158,7 +158,7 @@ absl::StatusOr<StoredCase> Repository::GetCase(pqxx::work& tx, const std::string
   return CaseFromRow(r[0]);
 }
 
-std::vector<StoredCase> Repository::ListCases(pqxx::work& tx, const CaseFilter& f) {
+std::vector<StoredCase> Repository::ListCases(pqxx::transaction_base& tx, const CaseFilter& f) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT ", kCaseColumns,
                    " FROM cases c WHERE ($1 = '' OR c.engagement_id = $1) "
@@ -186,7 +186,7 @@ void Repository::ReopenCase(pqxx::work& tx, const std::string& id) {
       id);
 }
 
-std::vector<Item> Repository::ListItems(pqxx::work& tx, const std::string& case_id) {
+std::vector<Item> Repository::ListItems(pqxx::transaction_base& tx, const std::string& case_id) {
   pqxx::result r =
       tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom,
                                   "WHERE i.case_id = $1::uuid ORDER BY i.created_at, i.id"),
@@ -196,7 +196,7 @@ std::vector<Item> Repository::ListItems(pqxx::work& tx, const std::string& case_
   return out;
 }
 
-absl::StatusOr<StoredItem> Repository::GetItem(pqxx::work& tx, const std::string& id,
+absl::StatusOr<StoredItem> Repository::GetItem(pqxx::transaction_base& tx, const std::string& id,
                                                bool for_update) {
   pqxx::result r =
       tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom, "WHERE i.id = $1::uuid",
@@ -254,7 +254,7 @@ v1::SupervisionVisit Repository::InsertVisit(pqxx::work& tx, const std::string& 
   return out;
 }
 
-std::vector<v1::SupervisionVisit> Repository::ListVisits(pqxx::work& tx,
+std::vector<v1::SupervisionVisit> Repository::ListVisits(pqxx::transaction_base& tx,
                                                          const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT id, visit_date::text, supervisors, findings, ", SqlMicros("created_at"),
@@ -290,7 +290,8 @@ v1::CaseReport Repository::InsertReport(pqxx::work& tx, const std::string& case_
   return out;
 }
 
-std::vector<v1::CaseReport> Repository::ListReports(pqxx::work& tx, const std::string& case_id) {
+std::vector<v1::CaseReport> Repository::ListReports(pqxx::transaction_base& tx,
+                                                    const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT id, kind, title, submitted_on::text, summary, evidence_ids::text, ",
                    SqlMicros("created_at"),
@@ -327,7 +328,7 @@ v1::Disclosure Repository::InsertDisclosure(pqxx::work& tx, const std::string& c
   return out;
 }
 
-std::vector<v1::Disclosure> Repository::ListDisclosures(pqxx::work& tx,
+std::vector<v1::Disclosure> Repository::ListDisclosures(pqxx::transaction_base& tx,
                                                         const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT id, channel, published_on::text, summary, ", SqlMicros("created_at"),
@@ -360,7 +361,8 @@ v1::RuleMade Repository::InsertRule(pqxx::work& tx, const std::string& case_id,
   return out;
 }
 
-std::vector<v1::RuleMade> Repository::ListRules(pqxx::work& tx, const std::string& case_id) {
+std::vector<v1::RuleMade> Repository::ListRules(pqxx::transaction_base& tx,
+                                                const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT id, title, issued_on::text, ", SqlMicros("created_at"),
                    " FROM rules_made WHERE case_id = $1::uuid ORDER BY issued_on, id"),
@@ -377,7 +379,8 @@ std::vector<v1::RuleMade> Repository::ListRules(pqxx::work& tx, const std::strin
   return out;
 }
 
-std::vector<std::string> Repository::AcceptedItemIds(pqxx::work& tx, const std::string& case_id) {
+std::vector<std::string> Repository::AcceptedItemIds(pqxx::transaction_base& tx,
+                                                     const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       "SELECT id::text FROM items WHERE case_id = $1::uuid AND state = 'ACCEPTED'", case_id);
   std::vector<std::string> out;
@@ -426,8 +429,8 @@ v1::Recheck RecheckFromRow(const pqxx::row& row) {
 }
 }  // namespace
 
-absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::work& tx, const std::string& id,
-                                                   bool for_update) {
+absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::transaction_base& tx,
+                                                   const std::string& id, bool for_update) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT ", kRecheckColumns, " FROM rechecks r WHERE r.id = $1::uuid",
                    for_update ? " FOR UPDATE" : ""),
@@ -438,7 +441,8 @@ absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::work& tx, const std::st
   return RecheckFromRow(r[0]);
 }
 
-std::vector<v1::Recheck> Repository::ListRechecks(pqxx::work& tx, const std::string& case_id) {
+std::vector<v1::Recheck> Repository::ListRechecks(pqxx::transaction_base& tx,
+                                                  const std::string& case_id) {
   pqxx::result r = tx.exec_params(
       absl::StrCat("SELECT ", kRecheckColumns,
                    " FROM rechecks r WHERE r.case_id = $1::uuid ORDER BY r.created_at, r.id"),
@@ -457,7 +461,7 @@ void Repository::SetRecheckResult(pqxx::work& tx, const std::string& recheck_id,
       recheck_id, item_id, passed, note);
 }
 
-RectificationRules Repository::GetRules(pqxx::work& tx, const std::string& office_id) {
+RectificationRules Repository::GetRules(pqxx::transaction_base& tx, const std::string& office_id) {
   pqxx::result r = tx.exec_params(
       "SELECT report_due_working_days, period_months, min_supervision_visits "
       "FROM office_settings WHERE office_id = $1",
@@ -541,11 +545,11 @@ bool Repository::InsertReportReminder(pqxx::work& tx, const std::string& case_id
               .empty();
 }
 
-int64_t Repository::CalendarVersion(pqxx::work& tx) {
+int64_t Repository::CalendarVersion(pqxx::transaction_base& tx) {
   return tx.exec1("SELECT coalesce(max(version), 0) FROM calendar_years")[0].as<int64_t>();
 }
 
-absl::StatusOr<WorkingCalendar> Repository::LoadCalendar(pqxx::work& tx) {
+absl::StatusOr<WorkingCalendar> Repository::LoadCalendar(pqxx::transaction_base& tx) {
   std::map<int, std::vector<CalendarEntry>> years;
   for (const auto& row : tx.exec("SELECT year FROM calendar_years")) years[row[0].as<int>()];
   for (const auto& row : tx.exec("SELECT year, day::text, kind, name FROM calendar_days")) {
@@ -589,7 +593,7 @@ void Repository::LinkEvidence(pqxx::work& tx, const std::string& engagement_id,
       engagement_id, sha256);
 }
 
-std::optional<int> Repository::FirstUnknownEvidence(pqxx::work& tx,
+std::optional<int> Repository::FirstUnknownEvidence(pqxx::transaction_base& tx,
                                                     const std::string& engagement_id,
                                                     const std::vector<std::string>& ids) {
   if (ids.empty()) return std::nullopt;
@@ -602,7 +606,8 @@ std::optional<int> Repository::FirstUnknownEvidence(pqxx::work& tx,
   return r[0][0].as<int>();
 }
 
-StatsTallies Repository::Stats(pqxx::work& tx, const StatsFilter& f, absl::CivilDay today) {
+StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
+                               absl::CivilDay today) {
   // The scope (office, org, round) is decided on the cases — a few thousand rows, gist-indexed
   // paths — and each case's items are counted by category from items_case_tally (index-only,
   // in group order): no ltree operation, hash or sort per item. GROUPING SETS then run over those
@@ -667,7 +672,8 @@ StatsTallies Repository::Stats(pqxx::work& tx, const StatsFilter& f, absl::Civil
   return out;
 }
 
-std::vector<Item> Repository::LedgerItems(pqxx::work& tx, const std::string& office_path,
+std::vector<Item> Repository::LedgerItems(pqxx::transaction_base& tx,
+                                          const std::string& office_path,
                                           const std::string& round_id,
                                           const std::string& engagement_id) {
   pqxx::result r = tx.exec_params(

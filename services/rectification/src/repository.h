@@ -71,14 +71,15 @@ class Repository {
                                                        const FedBack& feedback,
                                                        const FedBack::FedBackIssue& issue);
 
-  static absl::StatusOr<StoredCase> GetCase(pqxx::work& tx, const std::string& id, bool for_update,
-                                            absl::string_view field = "id");
-  static std::vector<StoredCase> ListCases(pqxx::work& tx, const CaseFilter& filter);
+  static absl::StatusOr<StoredCase> GetCase(pqxx::transaction_base& tx, const std::string& id,
+                                            bool for_update, absl::string_view field = "id");
+  static std::vector<StoredCase> ListCases(pqxx::transaction_base& tx, const CaseFilter& filter);
   static void SetCaseAccepted(pqxx::work& tx, const std::string& id, const std::string& actor);
   static void ReopenCase(pqxx::work& tx, const std::string& id);
 
-  static std::vector<Item> ListItems(pqxx::work& tx, const std::string& case_id);
-  static absl::StatusOr<StoredItem> GetItem(pqxx::work& tx, const std::string& id, bool for_update);
+  static std::vector<Item> ListItems(pqxx::transaction_base& tx, const std::string& case_id);
+  static absl::StatusOr<StoredItem> GetItem(pqxx::transaction_base& tx, const std::string& id,
+                                            bool for_update);
   static void UpdatePlan(pqxx::work& tx, const std::string& id, const v1::RectificationPlan& plan);
   // The state plus whatever the transition records (empty strings leave a field unchanged).
   struct Transition {
@@ -95,31 +96,37 @@ class Repository {
   static v1::SupervisionVisit InsertVisit(pqxx::work& tx, const std::string& case_id,
                                           const v1::SupervisionVisit& visit,
                                           const std::string& actor);
-  static std::vector<v1::SupervisionVisit> ListVisits(pqxx::work& tx, const std::string& case_id);
+  static std::vector<v1::SupervisionVisit> ListVisits(pqxx::transaction_base& tx,
+                                                      const std::string& case_id);
   static v1::CaseReport InsertReport(pqxx::work& tx, const std::string& case_id,
                                      const v1::CaseReport& report, const std::string& actor);
-  static std::vector<v1::CaseReport> ListReports(pqxx::work& tx, const std::string& case_id);
+  static std::vector<v1::CaseReport> ListReports(pqxx::transaction_base& tx,
+                                                 const std::string& case_id);
 
   static v1::Disclosure InsertDisclosure(pqxx::work& tx, const std::string& case_id,
                                          const v1::Disclosure& disclosure,
                                          const std::string& actor);
-  static std::vector<v1::Disclosure> ListDisclosures(pqxx::work& tx, const std::string& case_id);
+  static std::vector<v1::Disclosure> ListDisclosures(pqxx::transaction_base& tx,
+                                                     const std::string& case_id);
   static v1::RuleMade InsertRule(pqxx::work& tx, const std::string& case_id,
                                  const v1::RuleMade& rule, const std::string& actor);
-  static std::vector<v1::RuleMade> ListRules(pqxx::work& tx, const std::string& case_id);
+  static std::vector<v1::RuleMade> ListRules(pqxx::transaction_base& tx,
+                                             const std::string& case_id);
 
-  static std::vector<std::string> AcceptedItemIds(pqxx::work& tx, const std::string& case_id);
+  static std::vector<std::string> AcceptedItemIds(pqxx::transaction_base& tx,
+                                                  const std::string& case_id);
   static std::string InsertRecheck(pqxx::work& tx, const std::string& case_id, int percent,
                                    int64_t seed, const std::vector<std::string>& item_ids,
                                    const std::string& actor);
-  static absl::StatusOr<v1::Recheck> GetRecheck(pqxx::work& tx, const std::string& id,
+  static absl::StatusOr<v1::Recheck> GetRecheck(pqxx::transaction_base& tx, const std::string& id,
                                                 bool for_update);
-  static std::vector<v1::Recheck> ListRechecks(pqxx::work& tx, const std::string& case_id);
+  static std::vector<v1::Recheck> ListRechecks(pqxx::transaction_base& tx,
+                                               const std::string& case_id);
   static void SetRecheckResult(pqxx::work& tx, const std::string& recheck_id,
                                const std::string& item_id, bool passed, const std::string& note);
 
   // The office's rules, or the defaults when it has set none.
-  static RectificationRules GetRules(pqxx::work& tx, const std::string& office_id);
+  static RectificationRules GetRules(pqxx::transaction_base& tx, const std::string& office_id);
   static void UpsertRules(pqxx::work& tx, const std::string& office_id,
                           const RectificationRules& rules);
 
@@ -142,8 +149,8 @@ class Repository {
                                    absl::string_view kind, absl::CivilDay due);
 
   // Calendar replica. The version moves whenever a year is stored or replaced.
-  static int64_t CalendarVersion(pqxx::work& tx);
-  static absl::StatusOr<WorkingCalendar> LoadCalendar(pqxx::work& tx);
+  static int64_t CalendarVersion(pqxx::transaction_base& tx);
+  static absl::StatusOr<WorkingCalendar> LoadCalendar(pqxx::transaction_base& tx);
   // `replace` false: only when the year is absent (the shipped default never overrides a
   // correction received from directory).
   static void StoreCalendarYear(pqxx::work& tx, int year, const std::vector<CalendarEntry>& entries,
@@ -153,12 +160,14 @@ class Repository {
   static void LinkEvidence(pqxx::work& tx, const std::string& engagement_id,
                            const std::string& sha256);
   // Index of the first id not linked to the engagement, if any.
-  static std::optional<int> FirstUnknownEvidence(pqxx::work& tx, const std::string& engagement_id,
+  static std::optional<int> FirstUnknownEvidence(pqxx::transaction_base& tx,
+                                                 const std::string& engagement_id,
                                                  const std::vector<std::string>& ids);
 
   // `today` decides overdue (the same rule as IsItemOverdue, in SQL).
-  static StatsTallies Stats(pqxx::work& tx, const StatsFilter& filter, absl::CivilDay today);
-  static std::vector<Item> LedgerItems(pqxx::work& tx, const std::string& office_path,
+  static StatsTallies Stats(pqxx::transaction_base& tx, const StatsFilter& filter,
+                            absl::CivilDay today);
+  static std::vector<Item> LedgerItems(pqxx::transaction_base& tx, const std::string& office_path,
                                        const std::string& round_id,
                                        const std::string& engagement_id);
 };

@@ -1,5 +1,7 @@
 // Tamper-evident audit log: every state change (and every read of a confidential record) appends
-// a row in the same transaction, chained by SHA-256 over the previous row's hash.
+// a row in the same transaction; committed rows are then sealed into a chain, each hashed with
+// SHA-256 over the previous row's hash. Sealing after commit keeps appends from serialising on
+// one lock held until commit (which capped each service at one commit's fsync per write).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +22,7 @@ struct AuditEntry {
 };
 
 struct AuditRow {
-  int64_t seq = 0;
+  int64_t seq = 0;  // position in the chain, given when sealed
   AuditEntry entry;
   std::string at;  // RFC 3339 UTC with microseconds, exactly as hashed
   std::string prev_hash;
@@ -30,10 +32,15 @@ struct AuditRow {
 // The chain hash of one row (hex SHA-256). Pure, so tests can recompute it.
 std::string AuditHash(const AuditRow& row);
 
-// Appends to `<schema>.audit_log` in the caller's transaction. Appends are serialised by a
-// transaction-scoped advisory lock so the chain stays linear.
+// Appends to `<schema>.audit_log` in the caller's transaction, unsealed; returns the row's
+// entry id (insertion order, not the chain position).
 absl::StatusOr<int64_t> AppendAudit(pqxx::work& tx, const AuditEntry& entry,
                                     absl::Time now = absl::Now());
+
+// Seals up to `limit` committed, unsealed rows: the next chain positions in entry order, with
+// their hashes. Returns how many. With `wait` false it returns 0 at once when another replica is
+// sealing (one sealer per schema at a time, by a transaction-scoped advisory lock).
+absl::StatusOr<int> SealAudit(pqxx::work& tx, int limit = 1000, bool wait = false);
 
 struct AuditVerification {
   bool ok = true;
@@ -42,7 +49,9 @@ struct AuditVerification {
   std::string reason;
 };
 
-// Walks the chain and reports the first row that was edited, removed or inserted out of band.
+// Seals what is committed, then walks the chain and reports the first row that was edited,
+// removed or inserted out of band. A row is tamper-evident from its sealing on: sealers run
+// every audit_seal_interval (default 200 ms), so the window is that long.
 absl::StatusOr<AuditVerification> VerifyAuditChain(pqxx::work& tx);
 
 }  // namespace xuncha

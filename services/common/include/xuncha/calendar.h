@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "xuncha/embedded.h"
 
 namespace xuncha {
 
@@ -54,5 +55,15 @@ class WorkingCalendar {
   std::set<int> years_;
   std::map<absl::CivilDay, CalendarEntry> entries_;
 };
+
+// One year of the shipped calendar files, already checked by WorkingCalendar::SetYear: what
+// directory (the owner) and rectification (a replica) seed their tables with.
+struct ShippedCalendarYear {
+  std::string source;  // the file's name
+  int year = 0;
+  std::vector<CalendarEntry> entries;
+};
+absl::StatusOr<std::vector<ShippedCalendarYear>> ShippedCalendarYears(
+    const EmbeddedFileList& files);
 
 }  // namespace xuncha

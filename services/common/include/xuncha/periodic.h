@@ -17,7 +17,10 @@ namespace xuncha {
 class PeriodicTask {
  public:
   // `run` returns how much it did (logged when > 0); errors are logged and retried next time.
-  PeriodicTask(std::string name, absl::Duration interval, std::function<absl::StatusOr<int>()> run);
+  // `log_counts` false for tasks that do a little on most runs (the audit sealer), where a line
+  // per run would drown the log.
+  PeriodicTask(std::string name, absl::Duration interval, std::function<absl::StatusOr<int>()> run,
+               bool log_counts = true);
   ~PeriodicTask();
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
@@ -30,6 +33,7 @@ class PeriodicTask {
   std::string name_;
   absl::Duration interval_;
   std::function<absl::StatusOr<int>()> run_;
+  bool log_counts_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -24,11 +24,15 @@ struct ServiceBase {
   std::unique_ptr<PgPool> pool;
   std::unique_ptr<RedisClient> redis;  // null when no `redis` is configured
   std::unique_ptr<OutboxRelay> relay;  // publishes to "<event_stream_prefix>:<service>"
-  bool migrate_only = false;           // --migrate_only=true: migrations done, exit now
+  // Seals committed audit rows into the hash chain every audit_seal_interval (200ms); started
+  // here, stopped before the pool goes (declared after it).
+  std::unique_ptr<PeriodicTask> audit_sealer;
+  bool migrate_only = false;  // --migrate_only=true: migrations done, exit now
 };
 
 // Settings: db_url (required), db_schema (default: the service name), db_pool_size (16),
-// db_statement_timeout (5s), redis, event_stream_prefix (xuncha:events), migrate_only.
+// db_statement_timeout (5s), redis, event_stream_prefix (xuncha:events), migrate_only,
+// audit_seal_interval (200ms).
 absl::StatusOr<ServiceBase> OpenServiceBase(const Config& config, absl::string_view service,
                                             const EmbeddedFileList& migrations);
 
