@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/change.h"
+#include "xuncha/pg.h"
 
 namespace xuncha::clues {
 namespace {
@@ -41,7 +42,8 @@ void Touch(Clue& clue, bool created) {
 absl::StatusOr<std::optional<Clue>> Repository::InsertClueIfNew(pqxx::work& tx, Clue clue) {
   clue.set_id(tx.exec1("SELECT gen_random_uuid()::text")[0].as<std::string>());
   Touch(clue, true);
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "INSERT INTO clues (id, engagement_id, office_id, office_path, source, source_id, state, "
       "body) VALUES ($1::uuid, $2, $3, $4::ltree, $5, $6, $7, $8) "
       "ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
@@ -65,10 +67,10 @@ absl::StatusOr<Clue> Repository::InsertClue(pqxx::work& tx, Clue clue) {
 
 absl::StatusOr<std::optional<Clue>> Repository::FindClue(pqxx::transaction_base& tx,
                                                          const std::string& id, bool for_update) {
-  pqxx::result r =
-      tx.exec_params(absl::StrCat("SELECT ", kClueColumns, " FROM clues WHERE id = $1::uuid",
-                                  for_update ? " FOR UPDATE" : ""),
-                     id);
+  pqxx::result r = PgExec(tx,
+                          absl::StrCat("SELECT ", kClueColumns, " FROM clues WHERE id = $1::uuid",
+                                       for_update ? " FOR UPDATE" : ""),
+                          id);
   if (r.empty()) return std::nullopt;
   auto clue = ParseClue(r[0]);
   if (!clue.ok()) return clue.status();
@@ -77,7 +79,8 @@ absl::StatusOr<std::optional<Clue>> Repository::FindClue(pqxx::transaction_base&
 
 absl::StatusOr<Clue> Repository::SaveClue(pqxx::work& tx, Clue clue) {
   Touch(clue, false);
-  tx.exec_params(
+  PgExec(
+      tx,
       "UPDATE clues SET state = $2, receiving_unit_id = $3, receiving_unit_path = $4, body = $5, "
       "updated_at = now() WHERE id = $1::uuid",
       clue.id(), Clue::State_Name(clue.state()), clue.referral().receiving_unit_id(),
@@ -106,9 +109,9 @@ absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::transaction_
       "AND ($7::bigint < 0 OR (",
       SqlMicros("created_at"), ", id::text) > ($7::bigint, $8)) ORDER BY ", SqlMicros("created_at"),
       ", id::text LIMIT $9");
-  pqxx::result r = tx.exec_params(sql, scope.engagement_id, scope.state, scope.leadership_office_id,
-                                  scope.member_person_id, scope.receiver_unit_id,
-                                  scope.receiver_unit_path, micros, after_id, page.size + 1);
+  pqxx::result r = PgExec(tx, sql, scope.engagement_id, scope.state, scope.leadership_office_id,
+                          scope.member_person_id, scope.receiver_unit_id, scope.receiver_unit_path,
+                          micros, after_id, page.size + 1);
   std::vector<ListedClue> out;
   for (const auto& row : r) {
     auto clue = ParseClue(row);
@@ -120,34 +123,36 @@ absl::StatusOr<std::vector<ListedClue>> Repository::ListClues(pqxx::transaction_
 
 absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::transaction_base& tx,
                                                             const std::string& office_id) {
-  return ParseClues(tx.exec_params(
-      "SELECT body FROM clues WHERE office_id = $1 ORDER BY created_at, id", office_id));
+  return ParseClues(
+      PgExec(tx, "SELECT body FROM clues WHERE office_id = $1 ORDER BY created_at, id", office_id));
 }
 
 absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::transaction_base& tx,
                                                              const std::string& org_path) {
-  return ParseClues(tx.exec_params(
-      "SELECT body FROM clues WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' "
-      "ORDER BY office_path, created_at, id",
-      org_path));
+  return ParseClues(
+      PgExec(tx,
+             "SELECT body FROM clues WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' "
+             "ORDER BY office_path, created_at, id",
+             org_path));
 }
 
 absl::StatusOr<std::vector<Clue>> Repository::UndisposedReferredClues(pqxx::transaction_base& tx,
                                                                       int limit) {
-  return ParseClues(tx.exec_params(
-      "SELECT body FROM clues WHERE state IN ('REFERRED', 'ACKNOWLEDGED') "
-      // An overdue reminder is the last one a clue gets: leave those out of the scan.
-      "AND NOT EXISTS (SELECT 1 FROM clue_reminders r WHERE r.clue_id = clues.id "
-      "AND r.kind = 'overdue') ORDER BY created_at, id LIMIT $1",
-      limit));
+  return ParseClues(
+      PgExec(tx,
+             "SELECT body FROM clues WHERE state IN ('REFERRED', 'ACKNOWLEDGED') "
+             // An overdue reminder is the last one a clue gets: leave those out of the scan.
+             "AND NOT EXISTS (SELECT 1 FROM clue_reminders r WHERE r.clue_id = clues.id "
+             "AND r.kind = 'overdue') ORDER BY created_at, id LIMIT $1",
+             limit));
 }
 
 bool Repository::ClaimReminder(pqxx::work& tx, const std::string& clue_id,
                                const std::string& kind) {
-  return !tx.exec_params(
-                "INSERT INTO clue_reminders (clue_id, kind) VALUES ($1::uuid, $2) "
-                "ON CONFLICT DO NOTHING RETURNING clue_id",
-                clue_id, kind)
+  return !PgExec(tx,
+                 "INSERT INTO clue_reminders (clue_id, kind) VALUES ($1::uuid, $2) "
+                 "ON CONFLICT DO NOTHING RETURNING clue_id",
+                 clue_id, kind)
               .empty();
 }
 
@@ -156,7 +161,8 @@ std::vector<AccessLogRow> Repository::ClueReads(pqxx::transaction_base& tx,
                                                 int limit) {
   std::vector<AccessLogRow> out;
   // By entry id, not chain position: a read is listed as soon as it commits, before sealing.
-  for (const auto& row : tx.exec_params(
+  for (const auto& row : PgExec(
+           tx,
            "SELECT entry_id, actor, at, request_id FROM audit_log WHERE resource = $1 AND action = "
            "'clue.read' AND entry_id > $2 ORDER BY entry_id LIMIT $3",
            resource, after_entry, limit)) {
@@ -168,8 +174,7 @@ std::vector<AccessLogRow> Repository::ClueReads(pqxx::transaction_base& tx,
 
 absl::StatusOr<std::optional<v1::ReferralRules>> Repository::FindReferralRules(
     pqxx::transaction_base& tx, const std::string& office_id) {
-  pqxx::result r =
-      tx.exec_params("SELECT body FROM referral_rules WHERE office_id = $1", office_id);
+  pqxx::result r = PgExec(tx, "SELECT body FROM referral_rules WHERE office_id = $1", office_id);
   if (r.empty()) return std::nullopt;
   v1::ReferralRules rules;
   if (!google::protobuf::util::JsonStringToMessage(r[0][0].as<std::string>(), &rules).ok()) {
@@ -181,10 +186,10 @@ absl::StatusOr<std::optional<v1::ReferralRules>> Repository::FindReferralRules(
 absl::StatusOr<v1::ReferralRules> Repository::SaveReferralRules(pqxx::work& tx,
                                                                 v1::ReferralRules rules) {
   SetTimestampMicros(rules.mutable_update_time(), absl::ToUnixMicros(absl::Now()));
-  tx.exec_params(
-      "INSERT INTO referral_rules (office_id, body) VALUES ($1, $2) ON CONFLICT (office_id) DO "
-      "UPDATE SET body = EXCLUDED.body, updated_at = now()",
-      rules.office_id(), ToJson(rules));
+  PgExec(tx,
+         "INSERT INTO referral_rules (office_id, body) VALUES ($1, $2) ON CONFLICT (office_id) DO "
+         "UPDATE SET body = EXCLUDED.body, updated_at = now()",
+         rules.office_id(), ToJson(rules));
   return rules;
 }
 

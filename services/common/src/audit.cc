@@ -37,10 +37,10 @@ std::string AuditHash(const AuditRow& row) {
 
 absl::StatusOr<int64_t> AppendAudit(pqxx::work& tx, const AuditEntry& entry, absl::Time now) {
   const std::string at = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone());
-  pqxx::row r = tx.exec_params1(
-      "INSERT INTO audit_log (actor, action, resource, at, request_id) "
-      "VALUES ($1, $2, $3, $4, $5) RETURNING entry_id",
-      entry.actor, entry.action, entry.resource, at, entry.request_id);
+  pqxx::row r = PgExec1(tx,
+                        "INSERT INTO audit_log (actor, action, resource, at, request_id) "
+                        "VALUES ($1, $2, $3, $4, $5) RETURNING entry_id",
+                        entry.actor, entry.action, entry.resource, at, entry.request_id);
   return r[0].as<int64_t>();
 }
 
@@ -54,10 +54,11 @@ absl::StatusOr<int> SealAudit(pqxx::work& tx, int limit, bool wait) {
       tx.exec("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1");
   int64_t seq = last.empty() ? 0 : last[0][0].as<int64_t>();
   std::string prev = last.empty() ? std::string(kGenesisHash) : last[0][1].as<std::string>();
-  pqxx::result pending = tx.exec_params(
-      "SELECT entry_id, actor, action, resource, at, request_id FROM audit_log "
-      "WHERE seq IS NULL ORDER BY entry_id LIMIT $1",
-      limit);
+  pqxx::result pending =
+      PgExec(tx,
+             "SELECT entry_id, actor, action, resource, at, request_id FROM audit_log "
+             "WHERE seq IS NULL ORDER BY entry_id LIMIT $1",
+             limit);
   if (pending.empty()) return 0;
   std::vector<std::string> ids, seqs, prevs, hashes;
   for (const auto& r : pending) {
@@ -77,11 +78,11 @@ absl::StatusOr<int> SealAudit(pqxx::work& tx, int limit, bool wait) {
     prev = row.hash;
   }
   // One statement for the batch: a round trip per row would make sealing the slow part.
-  tx.exec_params(
-      "UPDATE audit_log a SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash "
-      "FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) "
-      "AS s(entry_id, seq, prev_hash, hash) WHERE a.entry_id = s.entry_id",
-      PgTextArray(ids), PgTextArray(seqs), PgTextArray(prevs), PgTextArray(hashes));
+  PgExec(tx,
+         "UPDATE audit_log a SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash "
+         "FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) "
+         "AS s(entry_id, seq, prev_hash, hash) WHERE a.entry_id = s.entry_id",
+         PgTextArray(ids), PgTextArray(seqs), PgTextArray(prevs), PgTextArray(hashes));
   return static_cast<int>(pending.size());
 }
 

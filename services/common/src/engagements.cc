@@ -4,6 +4,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/calendar.h"
 #include "xuncha/log.h"
+#include "xuncha/pg.h"
 #include "xuncha/scope.h"
 
 namespace xuncha {
@@ -57,7 +58,8 @@ absl::Status ApplyEngagementSnapshot(pqxx::work& tx, const EngagementSnapshot& e
     return absl::InternalError("engagement snapshot does not serialise");
   }
   // The WHERE on the conflict branch keeps an older or repeated delivery from rolling back.
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "INSERT INTO engagements (id, version, office_id, office_path, target_unit_id, "
       "target_unit_path, snapshot) VALUES ($1, $2, $3, $4::ltree, $5, $6::ltree, $7) "
       "ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, office_id = EXCLUDED.office_id, "
@@ -67,19 +69,19 @@ absl::Status ApplyEngagementSnapshot(pqxx::work& tx, const EngagementSnapshot& e
       engagement.id(), engagement.version(), engagement.office_id(), engagement.office_path(),
       engagement.target_unit_id(), engagement.target_unit_path(), json);
   if (r.empty()) return absl::OkStatus();  // we already had this version or a newer one
-  tx.exec_params("DELETE FROM engagement_members WHERE engagement_id = $1", engagement.id());
+  PgExec(tx, "DELETE FROM engagement_members WHERE engagement_id = $1", engagement.id());
   for (const auto& m : engagement.members()) {
-    tx.exec_params(
-        "INSERT INTO engagement_members (engagement_id, person_id, role) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING",
-        engagement.id(), m.person_id(), EngagementSnapshot::Member::Role_Name(m.role()));
+    PgExec(tx,
+           "INSERT INTO engagement_members (engagement_id, person_id, role) VALUES ($1, $2, $3) "
+           "ON CONFLICT DO NOTHING",
+           engagement.id(), m.person_id(), EngagementSnapshot::Member::Role_Name(m.role()));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::transaction_base& tx, const std::string& id,
                                                   absl::string_view field) {
-  pqxx::result r = tx.exec_params("SELECT snapshot FROM engagements WHERE id = $1", id);
+  pqxx::result r = PgExec(tx, "SELECT snapshot FROM engagements WHERE id = $1", id);
   if (r.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": engagement ", id, " not found"));
   }

@@ -4,6 +4,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "xuncha/crypto.h"
+#include "xuncha/pg.h"
 #include "xuncha/status.h"
 
 namespace xuncha {
@@ -38,19 +39,20 @@ absl::Status IdempotentTransact(PgPool& pool, const RequestContext& rc, absl::st
   return pool.Transact([&](pqxx::work& tx) -> absl::Status {
     // Claim the key first: a concurrent request with the same key waits here on the row lock
     // until this transaction ends, then sees the stored response.
-    tx.exec_params(
-        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 "
-        "AND created_at < now() - make_interval(secs => $3)",
-        principal, rc.idempotency_key, ttl_seconds);
-    pqxx::result claimed = tx.exec_params(
-        "INSERT INTO idempotency_keys (principal, key, method, request_hash, response) "
-        "VALUES ($1, $2, $3, $4, ''::bytea) ON CONFLICT DO NOTHING RETURNING key",
-        principal, rc.idempotency_key, std::string(method), hash);
+    PgExec(tx,
+           "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 "
+           "AND created_at < now() - make_interval(secs => $3)",
+           principal, rc.idempotency_key, ttl_seconds);
+    pqxx::result claimed =
+        PgExec(tx,
+               "INSERT INTO idempotency_keys (principal, key, method, request_hash, response) "
+               "VALUES ($1, $2, $3, $4, ''::bytea) ON CONFLICT DO NOTHING RETURNING key",
+               principal, rc.idempotency_key, std::string(method), hash);
     if (claimed.empty()) {
-      pqxx::row stored = tx.exec_params1(
-          "SELECT method, request_hash, response FROM idempotency_keys "
-          "WHERE principal = $1 AND key = $2",
-          principal, rc.idempotency_key);
+      pqxx::row stored = PgExec1(tx,
+                                 "SELECT method, request_hash, response FROM idempotency_keys "
+                                 "WHERE principal = $1 AND key = $2",
+                                 principal, rc.idempotency_key);
       if (stored[0].as<std::string>() != method || stored[1].as<std::string>() != hash) {
         return absl::AlreadyExistsError(absl::StrCat(
             "Idempotency-Key '", rc.idempotency_key,
@@ -64,17 +66,16 @@ absl::Status IdempotentTransact(PgPool& pool, const RequestContext& rc, absl::st
     }
     RETURN_IF_ERROR(change(tx));
     const std::string serialized = response.SerializeAsString();
-    tx.exec_params("UPDATE idempotency_keys SET response = $3 WHERE principal = $1 AND key = $2",
-                   principal, rc.idempotency_key,
-                   pqxx::binarystring(serialized.data(), serialized.size()));
+    PgExec(tx, "UPDATE idempotency_keys SET response = $3 WHERE principal = $1 AND key = $2",
+           principal, rc.idempotency_key, pqxx::binarystring(serialized.data(), serialized.size()));
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<int> PurgeExpiredIdempotencyKeys(PgPool& pool, IdempotencyOptions options) {
   return pool.TransactWith<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
-    pqxx::result r = tx.exec_params(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
+    pqxx::result r = PgExec(
+        tx, "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
         absl::ToInt64Seconds(options.ttl));
     return static_cast<int>(r.affected_rows());
   });

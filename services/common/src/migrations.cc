@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "xuncha/crypto.h"
 #include "xuncha/log.h"
+#include "xuncha/pg.h"
 #include "xuncha/status.h"
 
 namespace xuncha {
@@ -96,9 +97,10 @@ absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
     std::map<int, std::string> done;  // version -> checksum
     {
       pqxx::nontransaction tx(c);
-      for (const auto& row : tx.exec_params(absl::StrCat("SELECT version, checksum FROM ", qschema,
-                                                         ".schema_migrations WHERE component = $1"),
-                                            std::string(component))) {
+      for (const auto& row : PgExec(tx,
+                                    absl::StrCat("SELECT version, checksum FROM ", qschema,
+                                                 ".schema_migrations WHERE component = $1"),
+                                    std::string(component))) {
         done[row[0].as<int>()] = row[1].as<std::string>();
       }
     }
@@ -116,10 +118,11 @@ absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
       pqxx::work tx(c);
       tx.exec(absl::StrCat("SET LOCAL search_path = ", qschema, ", public"));
       tx.exec(std::string(m.sql));
-      tx.exec_params(absl::StrCat("INSERT INTO ", qschema,
-                                  ".schema_migrations (component, version, name, checksum) "
-                                  "VALUES ($1, $2, $3, $4)"),
-                     std::string(component), m.version, m.name, checksum);
+      PgExec(tx,
+             absl::StrCat("INSERT INTO ", qschema,
+                          ".schema_migrations (component, version, name, checksum) "
+                          "VALUES ($1, $2, $3, $4)"),
+             std::string(component), m.version, m.name, checksum);
       tx.commit();
       ++applied;
       log::Info("migration applied", {{"schema", schema}, {"migration", m.name}});

@@ -2,16 +2,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "xuncha/log.h"
+#include "xuncha/pg.h"
 #include "xuncha/status.h"
 
 namespace xuncha {
 
 absl::StatusOr<std::string> AppendOutbox(pqxx::work& tx, const OutboxEvent& event) {
   if (event.type.empty()) return absl::InvalidArgumentError("outbox event: type is empty");
-  pqxx::row row = tx.exec_params1(
-      "INSERT INTO outbox (event_type, aggregate_id, payload, request_id) "
-      "VALUES ($1, $2, $3, $4) RETURNING event_id::text",
-      event.type, event.aggregate_id, event.payload_json, std::string(log::RequestId()));
+  pqxx::row row =
+      PgExec1(tx,
+              "INSERT INTO outbox (event_type, aggregate_id, payload, request_id) "
+              "VALUES ($1, $2, $3, $4) RETURNING event_id::text",
+              event.type, event.aggregate_id, event.payload_json, std::string(log::RequestId()));
   return row[0].as<std::string>();
 }
 
@@ -27,7 +29,8 @@ OutboxRelay::~OutboxRelay() { Stop(); }
 absl::StatusOr<int> OutboxRelay::PublishBatch() {
   return pool_.TransactWith<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
     // SKIP LOCKED lets several replicas relay side by side without publishing a row twice.
-    pqxx::result rows = tx.exec_params(
+    pqxx::result rows = PgExec(
+        tx,
         "SELECT seq, event_id::text, event_type, aggregate_id, payload, request_id, "
         "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
         "FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
@@ -60,8 +63,8 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
       RETURN_IF_ERROR(redis_.Command(args).status());
       seqs.push_back(row[0].as<std::string>());
     }
-    tx.exec_params("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
-                   PgTextArray(seqs));
+    PgExec(tx, "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+           PgTextArray(seqs));
     return static_cast<int>(seqs.size());
   });
 }
@@ -135,10 +138,11 @@ absl::Status EventConsumer::EnsureGroups() {
 
 absl::Status EventConsumer::Process(const ConsumedEvent& event) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result inserted = tx.exec_params(
-        "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) "
-        "ON CONFLICT DO NOTHING",
-        options_.group, event.event_id);
+    pqxx::result inserted =
+        PgExec(tx,
+               "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) "
+               "ON CONFLICT DO NOTHING",
+               options_.group, event.event_id);
     if (inserted.affected_rows() == 0) return absl::OkStatus();  // already applied
     return handler_(tx, event);
   });
@@ -193,7 +197,8 @@ absl::StatusOr<int> EventConsumer::HandleEntries(const std::string& stream,
 absl::StatusOr<bool> EventConsumer::RecordFailure(const ConsumedEvent& event,
                                                   const absl::Status& error) {
   return pool_.TransactWith<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    pqxx::row r = tx.exec_params1(
+    pqxx::row r = PgExec1(
+        tx,
         "INSERT INTO event_failures (consumer_group, event_id, stream, event_type, payload, "
         "failures, last_error, dead) VALUES ($1, $2, $3, $4, $5, 1, $6, 1 >= $7) "
         "ON CONFLICT (consumer_group, event_id) DO UPDATE SET failures = "

@@ -1,6 +1,7 @@
 #include "xuncha/pg.h"
 
 #include "absl/strings/str_cat.h"
+#include "xuncha/crypto.h"
 #include "xuncha/log.h"
 
 namespace xuncha {
@@ -174,6 +175,11 @@ absl::Status PgPool::Ping() {
     conn->MarkBroken();
     return StatusFromPgException(e);
   }
+}
+
+std::string PreparedStatementName(absl::string_view sql) {
+  // 128 bits of SHA-256: a collision between two query texts of one program is not a concern.
+  return absl::StrCat("q_", Sha256Hex(sql).substr(0, 32));
 }
 
 absl::Status StatusFromPgException(const std::exception& e) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "xuncha/change.h"
+#include "xuncha/pg.h"
 #include "xuncha/validation.h"
 
 namespace xuncha::fieldwork {
@@ -31,13 +32,14 @@ M FromJson(const std::string& json) {
 void FillAttachedEvidence(pqxx::transaction_base& tx, v1::EvidenceTarget::Kind kind,
                           const std::string& id,
                           google::protobuf::RepeatedPtrField<v1::Evidence>* out) {
-  for (const auto& r : tx.exec_params(
-           "SELECT a.sha256, a.engagement_id::text, l.filename, l.content_type, f.size "
-           "FROM evidence_attachments a "
-           "JOIN evidence_links l ON l.sha256 = a.sha256 AND l.engagement_id = a.engagement_id "
-           "JOIN evidence_files f ON f.sha256 = a.sha256 "
-           "WHERE a.object_kind = $1 AND a.object_id = $2 ORDER BY a.created_at, a.sha256",
-           v1::EvidenceTarget::Kind_Name(kind), id)) {
+  for (const auto& r :
+       PgExec(tx,
+              "SELECT a.sha256, a.engagement_id::text, l.filename, l.content_type, f.size "
+              "FROM evidence_attachments a "
+              "JOIN evidence_links l ON l.sha256 = a.sha256 AND l.engagement_id = a.engagement_id "
+              "JOIN evidence_files f ON f.sha256 = a.sha256 "
+              "WHERE a.object_kind = $1 AND a.object_id = $2 ORDER BY a.created_at, a.sha256",
+              v1::EvidenceTarget::Kind_Name(kind), id)) {
     v1::Evidence* e = out->Add();
     e->set_sha256(r[0].as<std::string>());
     e->set_engagement_id(r[1].as<std::string>());
@@ -75,9 +77,10 @@ v1::Interview InterviewFromRow(pqxx::transaction_base& tx, const pqxx::row& r) {
   i.set_outline_version(r[13].as<int>());
   FillAttachedEvidence(tx, v1::EvidenceTarget::INTERVIEW, i.id(), i.mutable_evidence());
   for (const auto& p :
-       tx.exec_params("SELECT id::text, summary FROM interview_problems WHERE interview_id = $1 "
-                      "ORDER BY position",
-                      i.id())) {
+       PgExec(tx,
+              "SELECT id::text, summary FROM interview_problems WHERE interview_id = $1 "
+              "ORDER BY position",
+              i.id())) {
     auto* problem = i.add_problems();
     problem->set_id(p[0].as<std::string>());
     problem->set_summary(p[1].as<std::string>());
@@ -142,29 +145,29 @@ v1::Interview Repository::InsertInterview(pqxx::work& tx, const v1::Interview& i
   std::vector<std::string> interviewers(interview.interviewer_person_ids().begin(),
                                         interview.interviewer_person_ids().end());
   const std::string id =
-      tx.exec_params1(
-            "INSERT INTO interviews (engagement_id, kind, interviewee_name, interviewee_post, "
-            "category, interviewers, start_time, place, notes, created_by, outline_id, "
-            "outline_version) VALUES ($1, $2, $3, $4, $5, $6::text[], " +
-                Param(7) +
-                ", $8, $9, $10, nullif($11, '')::uuid, nullif($12, 0)) RETURNING id::text",
-            interview.engagement_id(), v1::Interview::Kind_Name(interview.kind()),
-            interview.interviewee_name(), interview.interviewee_post(),
-            v1::Interview::Category_Name(interview.category()), PgTextArray(interviewers),
-            Micros(interview.start_time()), interview.place(), interview.notes(), created_by,
-            interview.outline_id(), interview.outline_version())[0]
+      PgExec1(tx,
+              "INSERT INTO interviews (engagement_id, kind, interviewee_name, interviewee_post, "
+              "category, interviewers, start_time, place, notes, created_by, outline_id, "
+              "outline_version) VALUES ($1, $2, $3, $4, $5, $6::text[], " +
+                  Param(7) +
+                  ", $8, $9, $10, nullif($11, '')::uuid, nullif($12, 0)) RETURNING id::text",
+              interview.engagement_id(), v1::Interview::Kind_Name(interview.kind()),
+              interview.interviewee_name(), interview.interviewee_post(),
+              v1::Interview::Category_Name(interview.category()), PgTextArray(interviewers),
+              Micros(interview.start_time()), interview.place(), interview.notes(), created_by,
+              interview.outline_id(), interview.outline_version())[0]
           .as<std::string>();
   for (int i = 0; i < interview.problems_size(); ++i) {
-    tx.exec_params(
-        "INSERT INTO interview_problems (interview_id, position, summary) VALUES ($1, $2, $3)", id,
-        i, interview.problems(i).summary());
+    PgExec(tx,
+           "INSERT INTO interview_problems (interview_id, position, summary) VALUES ($1, $2, $3)",
+           id, i, interview.problems(i).summary());
   }
   return *GetInterview(tx, id);
 }
 
 absl::StatusOr<v1::Interview> Repository::GetInterview(pqxx::transaction_base& tx,
                                                        const std::string& id) {
-  auto rows = tx.exec_params(kInterviewColumns + "WHERE id = $1", id);
+  auto rows = PgExec(tx, kInterviewColumns + "WHERE id = $1", id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("id: interview ", id, " not found"));
   return InterviewFromRow(tx, rows[0]);
 }
@@ -178,16 +181,17 @@ std::vector<v1::Interview> Repository::ListInterviews(pqxx::transaction_base& tx
                                                       const Page& page) {
   pqxx::result rows;
   if (page.after.empty()) {
-    rows = tx.exec_params(
+    rows = PgExec(
+        tx,
         kInterviewColumns + "WHERE engagement_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         engagement_id, page.size + 1);
   } else {
     auto [micros, id] = SplitPageKey(page.after);
-    rows = tx.exec_params(kInterviewColumns + "WHERE engagement_id = $1 AND (" +
-                              SqlMicros("created_at") +
-                              ", id) < ($3::bigint, $4::uuid) ORDER BY created_at DESC, id DESC "
-                              "LIMIT $2",
-                          engagement_id, page.size + 1, micros, id);
+    rows = PgExec(tx,
+                  kInterviewColumns + "WHERE engagement_id = $1 AND (" + SqlMicros("created_at") +
+                      ", id) < ($3::bigint, $4::uuid) ORDER BY created_at DESC, id DESC "
+                      "LIMIT $2",
+                  engagement_id, page.size + 1, micros, id);
   }
   std::vector<v1::Interview> out;
   for (const auto& r : rows) out.push_back(InterviewFromRow(tx, r));
@@ -232,31 +236,31 @@ StoredOutline OutlineFromRow(const pqxx::row& r) {
 StoredOutline Repository::InsertOutline(pqxx::work& tx, const v1::InterviewOutline& outline,
                                         const OutlineOwner& owner, const std::string& by) {
   const std::string id =
-      tx.exec_params1(
-            "INSERT INTO interview_outlines (office_id, office_path) VALUES ($1, $2::ltree) "
-            "RETURNING id::text",
-            owner.office_id, owner.office_path)[0]
+      PgExec1(tx,
+              "INSERT INTO interview_outlines (office_id, office_path) VALUES ($1, $2::ltree) "
+              "RETURNING id::text",
+              owner.office_id, owner.office_path)[0]
           .as<std::string>();
   std::vector<std::string> questions(outline.questions().begin(), outline.questions().end());
-  tx.exec_params(
-      "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
-      "created_by) VALUES ($1, 1, $2, $3, $4::text[], $5)",
-      id, outline.title(), v1::Interview::Category_Name(outline.category()), PgTextArray(questions),
-      by);
+  PgExec(tx,
+         "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
+         "created_by) VALUES ($1, 1, $2, $3, $4::text[], $5)",
+         id, outline.title(), v1::Interview::Category_Name(outline.category()),
+         PgTextArray(questions), by);
   return *GetOutline(tx, id, 0, false);
 }
 
 absl::StatusOr<StoredOutline> Repository::GetOutline(pqxx::transaction_base& tx,
                                                      const std::string& id, int version,
                                                      bool for_update, absl::string_view field) {
-  auto rows = tx.exec_params(
+  auto rows = PgExec(
+      tx,
       kOutlineColumns +
           "WHERE o.id = $1 AND v.version = CASE WHEN $2 = 0 THEN o.current_version ELSE $2 END" +
           (for_update ? " FOR UPDATE OF o" : ""),
       id, version);
   if (rows.empty()) {
-    if (version != 0 &&
-        !tx.exec_params("SELECT 1 FROM interview_outlines WHERE id = $1", id).empty()) {
+    if (version != 0 && !PgExec(tx, "SELECT 1 FROM interview_outlines WHERE id = $1", id).empty()) {
       return absl::NotFoundError(
           absl::StrCat("version: interview outline ", id, " has no version ", version));
     }
@@ -269,16 +273,16 @@ void Repository::AddOutlineVersion(pqxx::work& tx, const std::string& id, int ve
                                    const v1::UpdateInterviewOutlineRequest& update,
                                    const std::string& by) {
   std::vector<std::string> questions(update.questions().begin(), update.questions().end());
-  tx.exec_params(
-      "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
-      "created_by) VALUES ($1, $2, $3, $4, $5::text[], $6)",
-      id, version, update.title(), v1::Interview::Category_Name(update.category()),
-      PgTextArray(questions), by);
-  tx.exec_params("UPDATE interview_outlines SET current_version = $2 WHERE id = $1", id, version);
+  PgExec(tx,
+         "INSERT INTO interview_outline_versions (outline_id, version, title, category, questions, "
+         "created_by) VALUES ($1, $2, $3, $4, $5::text[], $6)",
+         id, version, update.title(), v1::Interview::Category_Name(update.category()),
+         PgTextArray(questions), by);
+  PgExec(tx, "UPDATE interview_outlines SET current_version = $2 WHERE id = $1", id, version);
 }
 
 void Repository::ArchiveOutline(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE interview_outlines SET archived = true WHERE id = $1", id);
+  PgExec(tx, "UPDATE interview_outlines SET archived = true WHERE id = $1", id);
 }
 
 std::string Repository::OutlinePageKey(const StoredOutline& outline) {
@@ -297,19 +301,20 @@ std::vector<StoredOutline> Repository::ListOutlines(pqxx::transaction_base& tx,
                                    ? ""
                                    : v1::Interview::Category_Name(filter.category);
   std::vector<StoredOutline> out;
-  for (const auto& r : tx.exec_params(
-           kOutlineColumns +
-               "WHERE v.version = o.current_version "
-               "AND (o.office_id IS NULL OR $1 OR o.office_path <@ nullif($2, '')::ltree "
-               "     OR o.office_id = nullif($3, '')) "
-               "AND ($4 = '' OR v.category IN ($4, 'CATEGORY_UNSPECIFIED')) "
-               "AND ($5 OR NOT o.archived) "
-               "AND ($7 = '' OR (" +
-               SqlMicros("o.created_at") +
-               ", o.id) > (nullif($7, '')::bigint, nullif($8, '')::uuid)) "
-               "ORDER BY o.created_at, o.id LIMIT $6",
-           filter.all_offices, filter.within_path, filter.office_id, category,
-           filter.include_archived, page.size + 1, after_micros, after_id)) {
+  for (const auto& r :
+       PgExec(tx,
+              kOutlineColumns +
+                  "WHERE v.version = o.current_version "
+                  "AND (o.office_id IS NULL OR $1 OR o.office_path <@ nullif($2, '')::ltree "
+                  "     OR o.office_id = nullif($3, '')) "
+                  "AND ($4 = '' OR v.category IN ($4, 'CATEGORY_UNSPECIFIED')) "
+                  "AND ($5 OR NOT o.archived) "
+                  "AND ($7 = '' OR (" +
+                  SqlMicros("o.created_at") +
+                  ", o.id) > (nullif($7, '')::bigint, nullif($8, '')::uuid)) "
+                  "ORDER BY o.created_at, o.id LIMIT $6",
+              filter.all_offices, filter.within_path, filter.office_id, category,
+              filter.include_archived, page.size + 1, after_micros, after_id)) {
     out.push_back(OutlineFromRow(r));
   }
   return out;
@@ -319,11 +324,11 @@ std::vector<StoredOutline> Repository::ListOutlines(pqxx::transaction_base& tx,
 // Surveys
 
 v1::Survey Repository::InsertSurvey(pqxx::work& tx, const v1::Survey& survey) {
-  const std::string id = tx.exec_params1(
-                               "INSERT INTO surveys (engagement_id, title, kind, min_responses) "
-                               "VALUES ($1, $2, $3, $4) RETURNING id::text",
-                               survey.engagement_id(), survey.title(),
-                               v1::Survey::Kind_Name(survey.kind()), survey.min_responses())[0]
+  const std::string id = PgExec1(tx,
+                                 "INSERT INTO surveys (engagement_id, title, kind, min_responses) "
+                                 "VALUES ($1, $2, $3, $4) RETURNING id::text",
+                                 survey.engagement_id(), survey.title(),
+                                 v1::Survey::Kind_Name(survey.kind()), survey.min_responses())[0]
                              .as<std::string>();
   InsertVersion(tx, id, survey.questionnaire());
   return *GetSurvey(tx, id, false);
@@ -331,8 +336,8 @@ v1::Survey Repository::InsertSurvey(pqxx::work& tx, const v1::Survey& survey) {
 
 absl::StatusOr<v1::Survey> Repository::GetSurvey(pqxx::transaction_base& tx, const std::string& id,
                                                  bool for_update, absl::string_view field) {
-  auto rows = tx.exec_params(
-      kSurveyColumns + "WHERE s.id = $1" + (for_update ? " FOR UPDATE OF s" : ""), id);
+  auto rows =
+      PgExec(tx, kSurveyColumns + "WHERE s.id = $1" + (for_update ? " FOR UPDATE OF s" : ""), id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": survey ", id, " not found"));
   }
@@ -341,20 +346,22 @@ absl::StatusOr<v1::Survey> Repository::GetSurvey(pqxx::transaction_base& tx, con
 
 void Repository::InsertVersion(pqxx::work& tx, const std::string& survey_id,
                                const v1::Questionnaire& questionnaire) {
-  tx.exec_params(
+  PgExec(
+      tx,
       "INSERT INTO survey_versions (survey_id, version, questionnaire) VALUES ($1, $2, $3::jsonb)",
       survey_id, questionnaire.version(), ToJson(questionnaire));
 }
 
 void Repository::ReplaceVersion(pqxx::work& tx, const std::string& survey_id,
                                 const v1::Questionnaire& questionnaire) {
-  tx.exec_params(
+  PgExec(
+      tx,
       "UPDATE survey_versions SET questionnaire = $3::jsonb WHERE survey_id = $1 AND version = $2",
       survey_id, questionnaire.version(), ToJson(questionnaire));
 }
 
 void Repository::SetCurrentVersion(pqxx::work& tx, const std::string& survey_id, int version) {
-  tx.exec_params("UPDATE surveys SET current_version = $2 WHERE id = $1", survey_id, version);
+  PgExec(tx, "UPDATE surveys SET current_version = $2 WHERE id = $1", survey_id, version);
 }
 
 int64_t Repository::CountAnswers(pqxx::transaction_base& tx, const std::string& survey_id,
@@ -367,24 +374,23 @@ int64_t Repository::CountAnswers(pqxx::transaction_base& tx, const std::string& 
 
 void Repository::InsertCodeHashes(pqxx::work& tx, const std::string& survey_id,
                                   const std::vector<std::string>& hashes) {
-  tx.exec_params(
-      "INSERT INTO survey_codes (code_hash, survey_id) SELECT unnest($2::text[]), $1::uuid",
-      survey_id, PgTextArray(hashes));
-  tx.exec_params("UPDATE surveys SET codes_issued = codes_issued + $2 WHERE id = $1", survey_id,
-                 static_cast<int>(hashes.size()));
+  PgExec(tx, "INSERT INTO survey_codes (code_hash, survey_id) SELECT unnest($2::text[]), $1::uuid",
+         survey_id, PgTextArray(hashes));
+  PgExec(tx, "UPDATE surveys SET codes_issued = codes_issued + $2 WHERE id = $1", survey_id,
+         static_cast<int>(hashes.size()));
 }
 
 std::optional<std::string> Repository::UseCode(pqxx::work& tx, const std::string& code_hash) {
-  auto rows = tx.exec_params(
-      "UPDATE survey_codes SET used = true WHERE code_hash = $1 AND NOT used "
-      "RETURNING survey_id::text",
-      code_hash);
+  auto rows = PgExec(tx,
+                     "UPDATE survey_codes SET used = true WHERE code_hash = $1 AND NOT used "
+                     "RETURNING survey_id::text",
+                     code_hash);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<std::string>();
 }
 
 bool Repository::CodeExists(pqxx::transaction_base& tx, const std::string& code_hash) {
-  return !tx.exec_params("SELECT 1 FROM survey_codes WHERE code_hash = $1", code_hash).empty();
+  return !PgExec(tx, "SELECT 1 FROM survey_codes WHERE code_hash = $1", code_hash).empty();
 }
 
 void Repository::InsertAnswers(pqxx::work& tx, const std::string& survey_id, int version,
@@ -393,18 +399,19 @@ void Repository::InsertAnswers(pqxx::work& tx, const std::string& survey_id, int
   for (const auto& a : answers) *stored.add_answers() = a;
   // The day in China, and no finer: a time of answering could be matched against who was
   // seen filling in the form.
-  tx.exec_params(
-      "INSERT INTO survey_answers (survey_id, version, answered_on, answers) VALUES ($1, $2, "
-      "(now() AT TIME ZONE 'Asia/Shanghai')::date, $3::jsonb)",
-      survey_id, version, ToJson(stored));
+  PgExec(tx,
+         "INSERT INTO survey_answers (survey_id, version, answered_on, answers) VALUES ($1, $2, "
+         "(now() AT TIME ZONE 'Asia/Shanghai')::date, $3::jsonb)",
+         survey_id, version, ToJson(stored));
 }
 
 std::vector<v1::Questionnaire> Repository::ListVersions(pqxx::transaction_base& tx,
                                                         const std::string& survey_id) {
   std::vector<v1::Questionnaire> out;
-  for (const auto& r : tx.exec_params("SELECT version, questionnaire::text FROM survey_versions "
-                                      "WHERE survey_id = $1 ORDER BY version",
-                                      survey_id)) {
+  for (const auto& r : PgExec(tx,
+                              "SELECT version, questionnaire::text FROM survey_versions "
+                              "WHERE survey_id = $1 ORDER BY version",
+                              survey_id)) {
     out.push_back(FromJson<v1::Questionnaire>(r[1].as<std::string>()));
     out.back().set_version(r[0].as<int>());
   }
@@ -414,8 +421,9 @@ std::vector<v1::Questionnaire> Repository::ListVersions(pqxx::transaction_base& 
 std::vector<StoredAnswers> Repository::ListAnswers(pqxx::transaction_base& tx,
                                                    const std::string& survey_id) {
   std::vector<StoredAnswers> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT version, answers::text FROM survey_answers WHERE survey_id = $1", survey_id)) {
+  for (const auto& r :
+       PgExec(tx, "SELECT version, answers::text FROM survey_answers WHERE survey_id = $1",
+              survey_id)) {
     StoredAnswers s;
     s.version = r[0].as<int>();
     auto parsed = FromJson<v1::SubmitSurveyResponseRequest>(r[1].as<std::string>());
@@ -433,38 +441,38 @@ v1::Petition Repository::InsertPetition(pqxx::work& tx, const v1::SubmitPetition
                                         const std::string& sealed_reporter,
                                         const std::string& received_on) {
   const std::string id =
-      tx.exec_params1(
-            "INSERT INTO petitions (engagement_id, channel, subject, content, receipt_hash, "
-            "sealed_reporter, received_on) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 = '' THEN NULL "
-            "ELSE decode($6, 'hex') END, $7::date) "
-            "RETURNING id::text",
-            request.engagement_id(), v1::Petition::Channel_Name(request.channel()),
-            request.subject(), request.content(), receipt_hash,
-            absl::BytesToHexString(sealed_reporter), received_on)[0]
+      PgExec1(
+          tx,
+          "INSERT INTO petitions (engagement_id, channel, subject, content, receipt_hash, "
+          "sealed_reporter, received_on) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 = '' THEN NULL "
+          "ELSE decode($6, 'hex') END, $7::date) "
+          "RETURNING id::text",
+          request.engagement_id(), v1::Petition::Channel_Name(request.channel()), request.subject(),
+          request.content(), receipt_hash, absl::BytesToHexString(sealed_reporter), received_on)[0]
           .as<std::string>();
   return GetPetition(tx, id, false)->petition;
 }
 
 absl::StatusOr<StoredPetition> Repository::GetPetition(pqxx::transaction_base& tx,
                                                        const std::string& id, bool for_update) {
-  auto rows = tx.exec_params(
-      std::string(kPetitionColumns) + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), id);
+  auto rows = PgExec(
+      tx, std::string(kPetitionColumns) + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), id);
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("id: petition ", id, " not found"));
   StoredPetition out;
   out.petition = PetitionFromRow(rows[0]);
   FillAttachedEvidence(tx, v1::EvidenceTarget::PETITION, id, out.petition.mutable_evidence());
   out.sealed_reporter = absl::HexStringToBytes(
-      tx.exec_params1("SELECT coalesce(encode(sealed_reporter, 'hex'), '') FROM petitions "
-                      "WHERE id = $1",
-                      id)[0]
+      PgExec1(tx,
+              "SELECT coalesce(encode(sealed_reporter, 'hex'), '') FROM petitions "
+              "WHERE id = $1",
+              id)[0]
           .as<std::string>());
   return out;
 }
 
 std::optional<v1::Petition> Repository::FindPetitionByReceiptHash(pqxx::transaction_base& tx,
                                                                   const std::string& receipt_hash) {
-  auto rows =
-      tx.exec_params(std::string(kPetitionColumns) + "WHERE receipt_hash = $1", receipt_hash);
+  auto rows = PgExec(tx, std::string(kPetitionColumns) + "WHERE receipt_hash = $1", receipt_hash);
   if (rows.empty()) return std::nullopt;
   return PetitionFromRow(rows[0]);
 }
@@ -474,16 +482,18 @@ std::vector<v1::Petition> Repository::ListPetitions(pqxx::transaction_base& tx,
                                                     const Page& page) {
   pqxx::result rows;
   if (page.after.empty()) {
-    rows = tx.exec_params(std::string(kPetitionColumns) +
-                              "WHERE engagement_id = $1 ORDER BY received_on DESC, id LIMIT $2",
-                          engagement_id, page.size + 1);
+    rows = PgExec(tx,
+                  std::string(kPetitionColumns) +
+                      "WHERE engagement_id = $1 ORDER BY received_on DESC, id LIMIT $2",
+                  engagement_id, page.size + 1);
   } else {
     auto [day, id] = SplitPageKey(page.after);
-    rows = tx.exec_params(std::string(kPetitionColumns) +
-                              "WHERE engagement_id = $1 AND (received_on < $3::date OR "
-                              "(received_on = $3::date AND id > $4::uuid)) "
-                              "ORDER BY received_on DESC, id LIMIT $2",
-                          engagement_id, page.size + 1, day, id);
+    rows = PgExec(tx,
+                  std::string(kPetitionColumns) +
+                      "WHERE engagement_id = $1 AND (received_on < $3::date OR "
+                      "(received_on = $3::date AND id > $4::uuid)) "
+                      "ORDER BY received_on DESC, id LIMIT $2",
+                  engagement_id, page.size + 1, day, id);
   }
   std::vector<v1::Petition> out;
   for (const auto& r : rows) {
@@ -520,21 +530,23 @@ v1::PetitionMessage Repository::InsertPetitionQuestion(pqxx::work& tx,
                                                        const std::string& petition_id,
                                                        const std::string& text,
                                                        const std::string& day) {
-  const std::string id = tx.exec_params1(
-                               "INSERT INTO petition_messages (petition_id, kind, body, posted_on) "
-                               "VALUES ($1, 'QUESTION', $2, $3::date) RETURNING id::text",
-                               petition_id, text, day)[0]
-                             .as<std::string>();
-  return MessageFromRow(tx.exec_params1(std::string(kMessageColumns) + "WHERE m.id = $1", id));
+  const std::string id =
+      PgExec1(tx,
+              "INSERT INTO petition_messages (petition_id, kind, body, posted_on) "
+              "VALUES ($1, 'QUESTION', $2, $3::date) RETURNING id::text",
+              petition_id, text, day)[0]
+          .as<std::string>();
+  return MessageFromRow(PgExec1(tx, std::string(kMessageColumns) + "WHERE m.id = $1", id));
 }
 
 std::optional<v1::PetitionMessage> Repository::GetPetitionQuestion(pqxx::transaction_base& tx,
                                                                    const std::string& petition_id,
                                                                    const std::string& question_id) {
-  auto rows = tx.exec_params(std::string(kMessageColumns) +
-                                 "WHERE m.id = $1 AND m.petition_id = $2 AND m.kind = 'QUESTION' "
-                                 "FOR UPDATE OF m",
-                             question_id, petition_id);
+  auto rows = PgExec(tx,
+                     std::string(kMessageColumns) +
+                         "WHERE m.id = $1 AND m.petition_id = $2 AND m.kind = 'QUESTION' "
+                         "FOR UPDATE OF m",
+                     question_id, petition_id);
   if (rows.empty()) return std::nullopt;
   return MessageFromRow(rows[0]);
 }
@@ -544,21 +556,23 @@ std::optional<v1::PetitionMessage> Repository::InsertPetitionReply(pqxx::work& t
                                                                    const std::string& question_id,
                                                                    const std::string& text,
                                                                    const std::string& day) {
-  auto rows = tx.exec_params(
-      "INSERT INTO petition_messages (petition_id, kind, body, in_reply_to, posted_on) "
-      "VALUES ($1, 'REPLY', $2, $3, $4::date) ON CONFLICT (in_reply_to) DO NOTHING "
-      "RETURNING id::text",
-      petition_id, text, question_id, day);
+  auto rows =
+      PgExec(tx,
+             "INSERT INTO petition_messages (petition_id, kind, body, in_reply_to, posted_on) "
+             "VALUES ($1, 'REPLY', $2, $3, $4::date) ON CONFLICT (in_reply_to) DO NOTHING "
+             "RETURNING id::text",
+             petition_id, text, question_id, day);
   if (rows.empty()) return std::nullopt;
-  return MessageFromRow(tx.exec_params1(std::string(kMessageColumns) + "WHERE m.id = $1",
-                                        rows[0][0].as<std::string>()));
+  return MessageFromRow(
+      PgExec1(tx, std::string(kMessageColumns) + "WHERE m.id = $1", rows[0][0].as<std::string>()));
 }
 
 std::vector<v1::PetitionMessage> Repository::ListPetitionMessages(pqxx::transaction_base& tx,
                                                                   const std::string& petition_id) {
   std::vector<v1::PetitionMessage> out;
-  for (const auto& r : tx.exec_params(
-           std::string(kMessageColumns) + "WHERE m.petition_id = $1 ORDER BY m.seq", petition_id)) {
+  for (const auto& r :
+       PgExec(tx, std::string(kMessageColumns) + "WHERE m.petition_id = $1 ORDER BY m.seq",
+              petition_id)) {
     out.push_back(MessageFromRow(r));
   }
   return out;
@@ -566,8 +580,8 @@ std::vector<v1::PetitionMessage> Repository::ListPetitionMessages(pqxx::transact
 
 void Repository::SetPetitionState(pqxx::work& tx, const std::string& id, v1::Petition::State state,
                                   const std::string& reason) {
-  tx.exec_params("UPDATE petitions SET state = $2, triage_reason = $3 WHERE id = $1", id,
-                 v1::Petition::State_Name(state), reason);
+  PgExec(tx, "UPDATE petitions SET state = $2, triage_reason = $3 WHERE id = $1", id,
+         v1::Petition::State_Name(state), reason);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,10 +619,11 @@ v1::DocumentRequest DocumentFromRow(const pqxx::row& r) {
 v1::DocumentRequest Repository::InsertDocumentRequest(pqxx::work& tx,
                                                       const v1::DocumentRequest& request) {
   const std::string id =
-      tx.exec_params1(
-            "INSERT INTO document_requests (engagement_id, title, description, "
-            "due_date) VALUES ($1, $2, $3, nullif($4, '')::date) RETURNING id::text",
-            request.engagement_id(), request.title(), request.description(), request.due_date())[0]
+      PgExec1(tx,
+              "INSERT INTO document_requests (engagement_id, title, description, "
+              "due_date) VALUES ($1, $2, $3, nullif($4, '')::date) RETURNING id::text",
+              request.engagement_id(), request.title(), request.description(),
+              request.due_date())[0]
           .as<std::string>();
   return *GetDocumentRequest(tx, id, false);
 }
@@ -617,7 +632,7 @@ absl::StatusOr<v1::DocumentRequest> Repository::GetDocumentRequest(pqxx::transac
                                                                    const std::string& id,
                                                                    bool for_update) {
   auto rows =
-      tx.exec_params(kDocumentColumns + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), id);
+      PgExec(tx, kDocumentColumns + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("id: document request ", id, " not found"));
   }
@@ -635,15 +650,15 @@ std::vector<v1::DocumentRequest> Repository::ListDocumentRequests(pqxx::transact
                                                                   const Page& page) {
   pqxx::result rows;
   if (page.after.empty()) {
-    rows = tx.exec_params(
-        kDocumentColumns + "WHERE engagement_id = $1 ORDER BY created_at, id LIMIT $2",
-        engagement_id, page.size + 1);
+    rows =
+        PgExec(tx, kDocumentColumns + "WHERE engagement_id = $1 ORDER BY created_at, id LIMIT $2",
+               engagement_id, page.size + 1);
   } else {
     auto [micros, id] = SplitPageKey(page.after);
-    rows = tx.exec_params(kDocumentColumns + "WHERE engagement_id = $1 AND (" +
-                              SqlMicros("created_at") +
-                              ", id) > ($3::bigint, $4::uuid) ORDER BY created_at, id LIMIT $2",
-                          engagement_id, page.size + 1, micros, id);
+    rows = PgExec(tx,
+                  kDocumentColumns + "WHERE engagement_id = $1 AND (" + SqlMicros("created_at") +
+                      ", id) > ($3::bigint, $4::uuid) ORDER BY created_at, id LIMIT $2",
+                  engagement_id, page.size + 1, micros, id);
   }
   std::vector<v1::DocumentRequest> out;
   for (const auto& r : rows) {
@@ -656,18 +671,18 @@ std::vector<v1::DocumentRequest> Repository::ListDocumentRequests(pqxx::transact
 
 void Repository::MarkDocumentProvided(pqxx::work& tx, const std::string& id,
                                       const std::string& note, const std::string& day) {
-  tx.exec_params(
-      "UPDATE document_requests SET state = 'PROVIDED', provided_note = $2, provided_on = "
-      "$3::date WHERE id = $1",
-      id, note, day);
+  PgExec(tx,
+         "UPDATE document_requests SET state = 'PROVIDED', provided_note = $2, provided_on = "
+         "$3::date WHERE id = $1",
+         id, note, day);
 }
 
 void Repository::ReviewDocument(pqxx::work& tx, const v1::ReviewDocumentRequest& review) {
   std::vector<std::string> shas(review.evidence_sha256().begin(), review.evidence_sha256().end());
-  tx.exec_params(
-      "UPDATE document_requests SET state = 'REVIEWED', review_notes = $2, findings = $3, "
-      "evidence_sha256 = $4::text[] WHERE id = $1",
-      review.id(), review.review_notes(), review.findings(), PgTextArray(shas));
+  PgExec(tx,
+         "UPDATE document_requests SET state = 'REVIEWED', review_notes = $2, findings = $3, "
+         "evidence_sha256 = $4::text[] WHERE id = $1",
+         review.id(), review.review_notes(), review.findings(), PgTextArray(shas));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,25 +690,27 @@ void Repository::ReviewDocument(pqxx::work& tx, const v1::ReviewDocumentRequest&
 
 bool Repository::LinkEvidence(pqxx::work& tx, const std::string& sha256, int64_t size,
                               const v1::UploadEvidenceRequest& request, const std::string& by) {
-  tx.exec_params(
+  PgExec(
+      tx,
       "INSERT INTO evidence_files (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
       sha256, size);
-  return !tx.exec_params(
-                "INSERT INTO evidence_links (sha256, engagement_id, filename, "
-                "content_type, uploaded_by) VALUES ($1, $2, $3, $4, $5) "
-                "ON CONFLICT (sha256, engagement_id) DO NOTHING RETURNING 1",
-                sha256, request.engagement_id(), request.filename(), request.content_type(), by)
+  return !PgExec(tx,
+                 "INSERT INTO evidence_links (sha256, engagement_id, filename, "
+                 "content_type, uploaded_by) VALUES ($1, $2, $3, $4, $5) "
+                 "ON CONFLICT (sha256, engagement_id) DO NOTHING RETURNING 1",
+                 sha256, request.engagement_id(), request.filename(), request.content_type(), by)
               .empty();
 }
 
 bool Repository::EvidenceFileExists(pqxx::transaction_base& tx, const std::string& sha256) {
-  return !tx.exec_params("SELECT 1 FROM evidence_files WHERE sha256 = $1", sha256).empty();
+  return !PgExec(tx, "SELECT 1 FROM evidence_files WHERE sha256 = $1", sha256).empty();
 }
 
 std::vector<v1::Evidence> Repository::EvidenceLinks(pqxx::transaction_base& tx,
                                                     const std::string& sha256) {
   std::vector<v1::Evidence> out;
-  for (const auto& r : tx.exec_params(
+  for (const auto& r : PgExec(
+           tx,
            "SELECT l.engagement_id::text, l.filename, l.content_type, f.size FROM evidence_links l "
            "JOIN evidence_files f USING (sha256) WHERE l.sha256 = $1 ORDER BY l.created_at",
            sha256)) {
@@ -710,29 +727,29 @@ std::vector<v1::Evidence> Repository::EvidenceLinks(pqxx::transaction_base& tx,
 
 bool Repository::EvidenceOnEngagement(pqxx::transaction_base& tx, const std::string& sha256,
                                       const std::string& engagement_id) {
-  return !tx.exec_params("SELECT 1 FROM evidence_links WHERE sha256 = $1 AND engagement_id = $2",
-                         sha256, engagement_id)
+  return !PgExec(tx, "SELECT 1 FROM evidence_links WHERE sha256 = $1 AND engagement_id = $2",
+                 sha256, engagement_id)
               .empty();
 }
 
 bool Repository::AttachEvidence(pqxx::work& tx, const std::string& sha256,
                                 const std::string& engagement_id, const v1::EvidenceTarget& target,
                                 const std::string& by) {
-  return !tx.exec_params(
-                "INSERT INTO evidence_attachments (sha256, engagement_id, object_kind, object_id, "
-                "attached_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
-                sha256, engagement_id, v1::EvidenceTarget::Kind_Name(target.kind()), target.id(),
-                by)
+  return !PgExec(tx,
+                 "INSERT INTO evidence_attachments (sha256, engagement_id, object_kind, object_id, "
+                 "attached_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+                 sha256, engagement_id, v1::EvidenceTarget::Kind_Name(target.kind()), target.id(),
+                 by)
               .empty();
 }
 
 std::vector<v1::EvidenceTarget::Kind> Repository::AttachmentKinds(
     pqxx::transaction_base& tx, const std::string& sha256, const std::string& engagement_id) {
   std::vector<v1::EvidenceTarget::Kind> out;
-  for (const auto& r :
-       tx.exec_params("SELECT object_kind FROM evidence_attachments WHERE sha256 = $1 AND "
-                      "engagement_id = $2",
-                      sha256, engagement_id)) {
+  for (const auto& r : PgExec(tx,
+                              "SELECT object_kind FROM evidence_attachments WHERE sha256 = $1 AND "
+                              "engagement_id = $2",
+                              sha256, engagement_id)) {
     v1::EvidenceTarget::Kind kind = v1::EvidenceTarget::KIND_UNSPECIFIED;
     v1::EvidenceTarget::Kind_Parse(r[0].as<std::string>(), &kind);
     out.push_back(kind);
@@ -762,8 +779,8 @@ absl::StatusOr<std::string> Repository::RecordEngagement(pqxx::transaction_base&
       return InvalidField(absl::StrCat(field, ".kind"), "must be set");
   }
   // The table name is one of three constants above, never input.
-  auto rows = tx.exec_params(
-      absl::StrCat("SELECT engagement_id::text FROM ", table, " WHERE id = $1"), target.id());
+  auto rows = PgExec(tx, absl::StrCat("SELECT engagement_id::text FROM ", table, " WHERE id = $1"),
+                     target.id());
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ".id: ", noun, " ", target.id(), " not found"));
   }
@@ -794,23 +811,24 @@ v1::WorkLogEntry WorkLogFromRow(const pqxx::row& r) {
 
 v1::WorkLogEntry Repository::InsertWorkLogEntry(pqxx::work& tx, const v1::WorkLogEntry& entry,
                                                 const std::string& created_by) {
-  const std::string id = tx.exec_params1(
-                               "INSERT INTO work_log_entries (engagement_id, day, content, author, "
-                               "created_by) VALUES ($1, $2::date, $3, $4, $5) RETURNING id::text",
-                               entry.engagement_id(), entry.day(), entry.content(),
-                               entry.author_person_id(), created_by)[0]
-                             .as<std::string>();
-  return WorkLogFromRow(tx.exec_params1(kWorkLogColumns + "WHERE id = $1", id));
+  const std::string id =
+      PgExec1(tx,
+              "INSERT INTO work_log_entries (engagement_id, day, content, author, "
+              "created_by) VALUES ($1, $2::date, $3, $4, $5) RETURNING id::text",
+              entry.engagement_id(), entry.day(), entry.content(), entry.author_person_id(),
+              created_by)[0]
+          .as<std::string>();
+  return WorkLogFromRow(PgExec1(tx, kWorkLogColumns + "WHERE id = $1", id));
 }
 
 std::vector<v1::WorkLogEntry> Repository::ListWorkLog(pqxx::transaction_base& tx,
                                                       const std::string& engagement_id,
                                                       const std::string& day) {
   std::vector<v1::WorkLogEntry> out;
-  for (const auto& r :
-       tx.exec_params(kWorkLogColumns + "WHERE engagement_id = $1 AND day = $2::date "
-                                        "ORDER BY created_at, id",
-                      engagement_id, day)) {
+  for (const auto& r : PgExec(tx,
+                              kWorkLogColumns + "WHERE engagement_id = $1 AND day = $2::date "
+                                                "ORDER BY created_at, id",
+                              engagement_id, day)) {
     out.push_back(WorkLogFromRow(r));
   }
   return out;

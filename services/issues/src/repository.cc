@@ -131,7 +131,8 @@ std::vector<v1::TaxonomyEntry> Repository::ListTaxonomy(pqxx::transaction_base& 
                                                         const std::string& office_path) {
   // Depth-first order would need the whole tree in memory; ordering by depth is enough for
   // "parents before children".
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = PgExec(
+      tx,
       "WITH RECURSIVE visible AS ("
       "  SELECT * FROM taxonomy_entries WHERE office_path IS NULL "
       "  OR ($1 <> '' AND office_path @> $1::ltree)), "
@@ -148,7 +149,7 @@ std::vector<v1::TaxonomyEntry> Repository::ListTaxonomy(pqxx::transaction_base& 
 absl::StatusOr<StoredTaxonomyEntry> Repository::GetTaxonomyEntry(pqxx::transaction_base& tx,
                                                                  const std::string& id,
                                                                  absl::string_view field) {
-  pqxx::result r = tx.exec_params(kTaxonomyColumns + "WHERE t.id = $1::uuid", id);
+  pqxx::result r = PgExec(tx, kTaxonomyColumns + "WHERE t.id = $1::uuid", id);
   if (r.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": taxonomy entry ", id, " not found"));
   }
@@ -160,7 +161,8 @@ v1::TaxonomyEntry Repository::InsertTaxonomyEntry(pqxx::work& tx, const v1::Taxo
                                                   const std::string& office_path,
                                                   const std::string& heading_id) {
   // A heading is its own heading: its id is generated first so heading_id can refer to it.
-  pqxx::row r = tx.exec_params1(
+  pqxx::row r = PgExec1(
+      tx,
       "WITH new_id AS (SELECT gen_random_uuid() AS id) "
       "INSERT INTO taxonomy_entries (id, office_id, office_path, parent_id, heading_id, name, "
       "position) SELECT id, $1, $2::ltree, $3::uuid, coalesce($4::uuid, id), $5, $6 FROM new_id "
@@ -181,7 +183,8 @@ std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
   const std::string discipline = issue.discipline_type() == Issue::DISCIPLINE_TYPE_UNSPECIFIED
                                      ? ""
                                      : Issue::DisciplineType_Name(issue.discipline_type());
-  pqxx::row r = tx.exec_params1(
+  pqxx::row r = PgExec1(
+      tx,
       "INSERT INTO issues (engagement_id, office_id, office_path, round_id, target_unit_id, "
       "target_unit_path, title, description, category_id, heading_id, discipline_type, "
       "four_winds, major_decisions, severity, source, source_record_id, evidence_ids, "
@@ -200,26 +203,27 @@ std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
 
 absl::StatusOr<StoredIssue> Repository::GetIssue(pqxx::transaction_base& tx, const std::string& id,
                                                  bool for_update, absl::string_view field) {
-  pqxx::result r = tx.exec_params(
-      kIssueColumns + "WHERE i.id = $1::uuid" + (for_update ? " FOR UPDATE OF i" : ""), id);
+  pqxx::result r = PgExec(
+      tx, kIssueColumns + "WHERE i.id = $1::uuid" + (for_update ? " FOR UPDATE OF i" : ""), id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat(field, ": issue ", id, " not found"));
   return IssueFromRow(r[0]);
 }
 
 std::vector<StoredIssue> Repository::ListIssues(pqxx::transaction_base& tx, const IssueFilter& f,
                                                 const std::string& after, int limit) {
-  pqxx::result rows = tx.exec_params(
-      kIssueColumns +
-          "WHERE ($1 = '' OR i.engagement_id = $1) AND ($2 = '' OR i.round_id = $2) "
-          "AND ($3 = '' OR i.state = $3) "
-          "AND ($4 = '' OR i.office_path <@ $4::ltree) "
-          "AND ($5 OR ($6 <> '' AND i.office_path <@ $6::ltree) "
-          "  OR ($7 <> '' AND i.engagement_id IN "
-          "      (SELECT engagement_id FROM engagement_members WHERE person_id = $7)) "
-          "  OR ($8 <> '' AND i.state <> 'DRAFT' AND i.target_unit_path <@ $8::ltree)) "
-          "AND ($9 = '' OR i.id > $9::uuid) ORDER BY i.id LIMIT $10",
-      f.engagement_id, f.round_id, f.state, f.within_path, f.all, f.office_path, f.person_id,
-      f.unit_path, after, limit > 0 ? limit : std::numeric_limits<int>::max());
+  pqxx::result rows =
+      PgExec(tx,
+             kIssueColumns +
+                 "WHERE ($1 = '' OR i.engagement_id = $1) AND ($2 = '' OR i.round_id = $2) "
+                 "AND ($3 = '' OR i.state = $3) "
+                 "AND ($4 = '' OR i.office_path <@ $4::ltree) "
+                 "AND ($5 OR ($6 <> '' AND i.office_path <@ $6::ltree) "
+                 "  OR ($7 <> '' AND i.engagement_id IN "
+                 "      (SELECT engagement_id FROM engagement_members WHERE person_id = $7)) "
+                 "  OR ($8 <> '' AND i.state <> 'DRAFT' AND i.target_unit_path <@ $8::ltree)) "
+                 "AND ($9 = '' OR i.id > $9::uuid) ORDER BY i.id LIMIT $10",
+             f.engagement_id, f.round_id, f.state, f.within_path, f.all, f.office_path, f.person_id,
+             f.unit_path, after, limit > 0 ? limit : std::numeric_limits<int>::max());
   std::vector<StoredIssue> out;
   out.reserve(rows.size());
   for (const auto& r : rows) out.push_back(IssueFromRow(r));
@@ -227,49 +231,49 @@ std::vector<StoredIssue> Repository::ListIssues(pqxx::transaction_base& tx, cons
 }
 
 void Repository::SetIssueState(pqxx::work& tx, const std::string& id, Issue::State state) {
-  tx.exec_params("UPDATE issues SET state = $2, updated_at = now() WHERE id = $1::uuid", id,
-                 Issue::State_Name(state));
+  PgExec(tx, "UPDATE issues SET state = $2, updated_at = now() WHERE id = $1::uuid", id,
+         Issue::State_Name(state));
 }
 
 void Repository::SetSignOff(pqxx::work& tx, const std::string& id, const v1::SignOff& s) {
-  tx.exec_params(
-      "UPDATE issues SET signer_name = $2, signer_post = $3, signed_on = $4::date, "
-      "sign_statement = $5, updated_at = now() WHERE id = $1::uuid",
-      id, s.signer_name(), s.signer_post(), s.signed_on(), s.statement());
+  PgExec(tx,
+         "UPDATE issues SET signer_name = $2, signer_post = $3, signed_on = $4::date, "
+         "sign_statement = $5, updated_at = now() WHERE id = $1::uuid",
+         id, s.signer_name(), s.signer_post(), s.signed_on(), s.statement());
 }
 
 void Repository::SetDismissal(pqxx::work& tx, const std::string& id, const v1::Dismissal& d) {
-  tx.exec_params(
-      "UPDATE issues SET unit_explanation = $2, dismissal_reason = $3, updated_at = now() "
-      "WHERE id = $1::uuid",
-      id, d.unit_explanation(), d.group_reason());
+  PgExec(tx,
+         "UPDATE issues SET unit_explanation = $2, dismissal_reason = $3, updated_at = now() "
+         "WHERE id = $1::uuid",
+         id, d.unit_explanation(), d.group_reason());
 }
 
 void Repository::SetReported(pqxx::work& tx, const std::vector<std::string>& ids,
                              const std::string& report_id) {
-  tx.exec_params(
-      "UPDATE issues SET state = 'REPORTED', report_id = $2::uuid, updated_at = now() "
-      "WHERE id = ANY($1::uuid[])",
-      PgTextArray(ids), report_id);
+  PgExec(tx,
+         "UPDATE issues SET state = 'REPORTED', report_id = $2::uuid, updated_at = now() "
+         "WHERE id = ANY($1::uuid[])",
+         PgTextArray(ids), report_id);
 }
 
 void Repository::SetFedBack(pqxx::work& tx, const std::vector<std::string>& ids,
                             const std::string& date) {
-  tx.exec_params(
-      "UPDATE issues SET state = 'FED_BACK', fed_back_on = $2::date, updated_at = now() "
-      "WHERE id = ANY($1::uuid[])",
-      PgTextArray(ids), date);
+  PgExec(tx,
+         "UPDATE issues SET state = 'FED_BACK', fed_back_on = $2::date, updated_at = now() "
+         "WHERE id = ANY($1::uuid[])",
+         PgTextArray(ids), date);
 }
 
 void Repository::SetClueMaterial(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE issues SET clue_material = true, updated_at = now() WHERE id = $1::uuid",
-                 id);
+  PgExec(tx, "UPDATE issues SET clue_material = true, updated_at = now() WHERE id = $1::uuid", id);
 }
 
 std::vector<std::string> Repository::IssueIdsInState(pqxx::transaction_base& tx,
                                                      const std::string& engagement_id,
                                                      Issue::State state) {
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = PgExec(
+      tx,
       "SELECT id::text FROM issues WHERE engagement_id = $1 AND state = $2 ORDER BY id FOR UPDATE",
       engagement_id, Issue::State_Name(state));
   std::vector<std::string> out;
@@ -282,35 +286,37 @@ std::vector<std::string> Repository::IssueIdsInState(pqxx::transaction_base& tx,
 
 v1::Question Repository::InsertQuestion(pqxx::work& tx, const std::string& issue_id,
                                         const std::string& text, const std::string& asked_by) {
-  pqxx::row r = tx.exec_params1(
-      "INSERT INTO questions (issue_id, text, asked_by) VALUES ($1::uuid, $2, $3) "
-      "RETURNING id::text",
-      issue_id, text, asked_by);
+  pqxx::row r =
+      PgExec1(tx,
+              "INSERT INTO questions (issue_id, text, asked_by) VALUES ($1::uuid, $2, $3) "
+              "RETURNING id::text",
+              issue_id, text, asked_by);
   return *GetQuestion(tx, issue_id, r[0].as<std::string>(), false);
 }
 
 absl::StatusOr<v1::Question> Repository::GetQuestion(pqxx::transaction_base& tx,
                                                      const std::string& issue_id,
                                                      const std::string& id, bool for_update) {
-  pqxx::result r = tx.exec_params(kQuestionColumns + "WHERE id = $1::uuid AND issue_id = $2::uuid" +
-                                      (for_update ? " FOR UPDATE" : ""),
-                                  id, issue_id);
+  pqxx::result r = PgExec(tx,
+                          kQuestionColumns + "WHERE id = $1::uuid AND issue_id = $2::uuid" +
+                              (for_update ? " FOR UPDATE" : ""),
+                          id, issue_id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat("id: question ", id, " not found"));
   return QuestionFromRow(r[0]);
 }
 
 void Repository::AnswerQuestion(pqxx::work& tx, const std::string& id, const std::string& answer,
                                 const std::string& answered_by) {
-  tx.exec_params(
-      "UPDATE questions SET answer = $2, answered_by = $3, answered_at = now() "
-      "WHERE id = $1::uuid",
-      id, answer, answered_by);
+  PgExec(tx,
+         "UPDATE questions SET answer = $2, answered_by = $3, answered_at = now() "
+         "WHERE id = $1::uuid",
+         id, answer, answered_by);
 }
 
 std::vector<v1::Question> Repository::ListQuestions(pqxx::transaction_base& tx,
                                                     const std::string& issue_id) {
-  pqxx::result rows = tx.exec_params(
-      kQuestionColumns + "WHERE issue_id = $1::uuid ORDER BY asked_at, id", issue_id);
+  pqxx::result rows =
+      PgExec(tx, kQuestionColumns + "WHERE issue_id = $1::uuid ORDER BY asked_at, id", issue_id);
   std::vector<v1::Question> out;
   for (const auto& r : rows) out.push_back(QuestionFromRow(r));
   return out;
@@ -324,7 +330,8 @@ absl::StatusOr<std::string> Repository::InsertReport(pqxx::work& tx,
                                                      const EngagementSnapshot& engagement,
                                                      const std::string& summary,
                                                      const std::string& special_reports_json) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "INSERT INTO reports (engagement_id, office_id, office_path, summary, special_reports) "
       "VALUES ($1, $2, $3::ltree, $4, $5) ON CONFLICT (engagement_id) DO NOTHING "
       "RETURNING id::text",
@@ -339,13 +346,14 @@ absl::StatusOr<std::string> Repository::InsertReport(pqxx::work& tx,
 
 std::string Repository::ReportIdOf(pqxx::transaction_base& tx, const std::string& engagement_id) {
   pqxx::result r =
-      tx.exec_params("SELECT id::text FROM reports WHERE engagement_id = $1", engagement_id);
+      PgExec(tx, "SELECT id::text FROM reports WHERE engagement_id = $1", engagement_id);
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
 absl::StatusOr<StoredReport> Repository::GetReport(pqxx::transaction_base& tx,
                                                    const std::string& id, bool for_update) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "SELECT id::text, engagement_id, office_id, office_path::text, summary, special_reports, "
       "state, approved_by, coalesce(feedback_date::text, ''), requirements, "
       "coalesce(rectification_plan_due::text, ''), " +
@@ -387,39 +395,39 @@ absl::StatusOr<StoredReport> Repository::GetReport(pqxx::transaction_base& tx,
 std::vector<StoredIssue> Repository::ReportIssues(pqxx::transaction_base& tx,
                                                   const std::string& report_id) {
   pqxx::result rows =
-      tx.exec_params(kIssueColumns + "WHERE i.report_id = $1::uuid ORDER BY i.id", report_id);
+      PgExec(tx, kIssueColumns + "WHERE i.report_id = $1::uuid ORDER BY i.id", report_id);
   std::vector<StoredIssue> out;
   for (const auto& r : rows) out.push_back(IssueFromRow(r));
   return out;
 }
 
 void Repository::SetReportState(pqxx::work& tx, const std::string& id, Report::State state) {
-  tx.exec_params("UPDATE reports SET state = $2, updated_at = now() WHERE id = $1::uuid", id,
-                 Report::State_Name(state));
+  PgExec(tx, "UPDATE reports SET state = $2, updated_at = now() WHERE id = $1::uuid", id,
+         Report::State_Name(state));
 }
 
 void Repository::SetReportApproved(pqxx::work& tx, const std::string& id,
                                    const std::string& approved_by) {
-  tx.exec_params(
-      "UPDATE reports SET state = 'APPROVED', approved_by = $2, updated_at = now() "
-      "WHERE id = $1::uuid",
-      id, approved_by);
+  PgExec(tx,
+         "UPDATE reports SET state = 'APPROVED', approved_by = $2, updated_at = now() "
+         "WHERE id = $1::uuid",
+         id, approved_by);
 }
 
 void Repository::SetReportFedBack(pqxx::work& tx, const std::string& id, const std::string& date,
                                   const std::string& requirements, const std::string& plan_due) {
-  tx.exec_params(
-      "UPDATE reports SET state = 'FED_BACK', feedback_date = $2::date, requirements = $3, "
-      "rectification_plan_due = $4::date, updated_at = now() WHERE id = $1::uuid",
-      id, date, requirements, plan_due);
+  PgExec(tx,
+         "UPDATE reports SET state = 'FED_BACK', feedback_date = $2::date, requirements = $3, "
+         "rectification_plan_due = $4::date, updated_at = now() WHERE id = $1::uuid",
+         id, date, requirements, plan_due);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
 std::string Repository::OfficePath(pqxx::transaction_base& tx, const std::string& office_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT office_path::text FROM engagements WHERE office_id = $1 LIMIT 1", office_id);
+  pqxx::result r = PgExec(
+      tx, "SELECT office_path::text FROM engagements WHERE office_id = $1 LIMIT 1", office_id);
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
@@ -427,7 +435,8 @@ std::vector<StatsRow> Repository::StatsRows(pqxx::transaction_base& tx,
                                             const std::string& within_path,
                                             const std::string& round_id,
                                             const std::string& engagement_id) {
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = PgExec(
+      tx,
       "SELECT i.office_id, i.office_path::text, i.heading_id::text, h.name, i.discipline_type, "
       "i.severity, i.source, i.state, count(*) FROM issues i "
       "JOIN taxonomy_entries h ON h.id = i.heading_id "

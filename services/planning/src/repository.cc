@@ -132,10 +132,11 @@ std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::transaction_base& tx,
     out.push_back(std::move(s));
   }
   if (out.empty()) return out;
-  pqxx::result members = tx.exec_params(
-      "SELECT group_id::text, person_id, role, home_office_id FROM group_members "
-      "WHERE group_id = ANY($1::uuid[]) ORDER BY group_id, position",
-      PgTextArray(group_ids));
+  pqxx::result members =
+      PgExec(tx,
+             "SELECT group_id::text, person_id, role, home_office_id FROM group_members "
+             "WHERE group_id = ANY($1::uuid[]) ORDER BY group_id, position",
+             PgTextArray(group_ids));
   std::map<std::string, std::vector<Member>> by_group;
   for (const auto& r : members) {
     Member m;
@@ -159,25 +160,26 @@ std::vector<EngagementSnapshot> SnapshotsFromRows(pqxx::transaction_base& tx,
 
 v1::Plan Repository::InsertPlan(pqxx::work& tx, const v1::Plan& plan,
                                 const std::vector<UnitInfo>& units) {
-  pqxx::row r = tx.exec_params1(
-      "INSERT INTO plans (office_id, office_path, kind, title, start_year, end_year, "
-      "term_plan_id) VALUES ($1, $2::ltree, $3, $4, $5, $6, $7::uuid) RETURNING id::text",
-      plan.office_id(), plan.office_path(), v1::Plan::Kind_Name(plan.kind()), plan.title(),
-      plan.start_year(), plan.end_year(), NullIfEmpty(plan.term_plan_id()));
+  pqxx::row r =
+      PgExec1(tx,
+              "INSERT INTO plans (office_id, office_path, kind, title, start_year, end_year, "
+              "term_plan_id) VALUES ($1, $2::ltree, $3, $4, $5, $6, $7::uuid) RETURNING id::text",
+              plan.office_id(), plan.office_path(), v1::Plan::Kind_Name(plan.kind()), plan.title(),
+              plan.start_year(), plan.end_year(), NullIfEmpty(plan.term_plan_id()));
   const std::string id = r[0].as<std::string>();
   for (const auto& u : units) {
-    tx.exec_params(
-        "INSERT INTO plan_units (plan_id, unit_id, unit_path, name, category) "
-        "VALUES ($1::uuid, $2, $3::ltree, $4, $5)",
-        id, u.id, u.path, u.name, u.category);
+    PgExec(tx,
+           "INSERT INTO plan_units (plan_id, unit_id, unit_path, name, category) "
+           "VALUES ($1::uuid, $2, $3::ltree, $4, $5)",
+           id, u.id, u.path, u.name, u.category);
   }
   return *GetPlan(tx, id);
 }
 
 absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::transaction_base& tx, const std::string& id,
                                              absl::string_view field, bool for_update) {
-  pqxx::result r = tx.exec_params(
-      kPlanColumns + "WHERE p.id = $1::uuid" + (for_update ? " FOR UPDATE OF p" : ""), id);
+  pqxx::result r = PgExec(
+      tx, kPlanColumns + "WHERE p.id = $1::uuid" + (for_update ? " FOR UPDATE OF p" : ""), id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat(field, ": plan ", id, " not found"));
   return PlanFromRow(r[0]);
 }
@@ -185,23 +187,24 @@ absl::StatusOr<v1::Plan> Repository::GetPlan(pqxx::transaction_base& tx, const s
 std::vector<v1::Plan> Repository::ListPlans(pqxx::transaction_base& tx,
                                             const std::string& office_id, const Page& page) {
   pqxx::result r =
-      tx.exec_params(kPlanColumns +
-                         "WHERE p.office_id = $1 AND ($2 = '' OR p.id::text > $2) ORDER BY p.id "
-                         "LIMIT $3",
-                     office_id, page.after, page.size + 1);
+      PgExec(tx,
+             kPlanColumns +
+                 "WHERE p.office_id = $1 AND ($2 = '' OR p.id::text > $2) ORDER BY p.id "
+                 "LIMIT $3",
+             office_id, page.after, page.size + 1);
   std::vector<v1::Plan> out;
   for (const auto& row : r) out.push_back(PlanFromRow(row));
   return out;
 }
 
 void Repository::ApprovePlan(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE plans SET state = 'APPROVED', approved_at = now() WHERE id = $1::uuid",
-                 id);
+  PgExec(tx, "UPDATE plans SET state = 'APPROVED', approved_at = now() WHERE id = $1::uuid", id);
 }
 
 std::vector<CoverageInput> Repository::PlanUnits(pqxx::transaction_base& tx,
                                                  const std::string& plan_id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "SELECT unit_id, name, category, unit_path::text FROM plan_units WHERE plan_id = $1::uuid "
       "ORDER BY unit_path",
       plan_id);
@@ -216,13 +219,14 @@ std::vector<CoverageInput> Repository::PlanUnits(pqxx::transaction_base& tx,
 std::set<std::string> Repository::CoveredUnits(pqxx::transaction_base& tx,
                                                const std::string& plan_id, int start_year,
                                                int end_year) {
-  pqxx::result r = tx.exec_params(
-      "SELECT DISTINCT pu.unit_id FROM plan_units pu "
-      "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
-      "WHERE pu.plan_id = $1::uuid AND r.kind IN ('REGULAR', 'ELEVATED') "
-      "AND r.state NOT IN ('DRAFT', 'APPROVED') "
-      "AND extract(year FROM r.station_start) BETWEEN $2 AND $3",
-      plan_id, start_year, end_year);
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT DISTINCT pu.unit_id FROM plan_units pu "
+             "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
+             "WHERE pu.plan_id = $1::uuid AND r.kind IN ('REGULAR', 'ELEVATED') "
+             "AND r.state NOT IN ('DRAFT', 'APPROVED') "
+             "AND extract(year FROM r.station_start) BETWEEN $2 AND $3",
+             plan_id, start_year, end_year);
   std::set<std::string> out;
   for (const auto& row : r) out.insert(row[0].as<std::string>());
   return out;
@@ -231,7 +235,8 @@ std::set<std::string> Repository::CoveredUnits(pqxx::transaction_base& tx,
 std::vector<v1::Plan> Repository::TermPlansBelow(pqxx::transaction_base& tx,
                                                  const std::string& office_path, int start_year,
                                                  int end_year) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       kPlanColumns +
           "WHERE p.office_path <@ $1::ltree AND p.office_path <> $1::ltree AND p.kind = 'TERM' "
           "AND p.state = 'APPROVED' AND p.start_year <= $3 AND p.end_year >= $2 "
@@ -246,7 +251,8 @@ std::vector<v1::Plan> Repository::TermPlansBelow(pqxx::transaction_base& tx,
 // Rounds
 
 v1::Round Repository::InsertRound(pqxx::work& tx, const v1::Round& round) {
-  pqxx::row r = tx.exec_params1(
+  pqxx::row r = PgExec1(
+      tx,
       "INSERT INTO rounds (plan_id, office_id, office_path, kind, title, topic, follow_up_of, "
       "mobilisation_date, station_start, station_end, feedback_due) VALUES ($1::uuid, $2, "
       "$3::ltree, $4, $5, $6, $7::uuid, $8::date, $9::date, $10::date, $11::date) "
@@ -260,8 +266,8 @@ v1::Round Repository::InsertRound(pqxx::work& tx, const v1::Round& round) {
 
 absl::StatusOr<v1::Round> Repository::GetRound(pqxx::transaction_base& tx, const std::string& id,
                                                absl::string_view field, bool for_update) {
-  pqxx::result r = tx.exec_params(
-      kRoundColumns + "WHERE r.id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
+  pqxx::result r =
+      PgExec(tx, kRoundColumns + "WHERE r.id = $1::uuid" + (for_update ? " FOR UPDATE" : ""), id);
   if (r.empty()) return absl::NotFoundError(absl::StrCat(field, ": round ", id, " not found"));
   return RoundFromRow(r[0]);
 }
@@ -269,29 +275,29 @@ absl::StatusOr<v1::Round> Repository::GetRound(pqxx::transaction_base& tx, const
 std::vector<v1::Round> Repository::ListRounds(pqxx::transaction_base& tx,
                                               const std::string& office_id,
                                               const std::string& plan_id, const Page& page) {
-  pqxx::result r =
-      tx.exec_params(kRoundColumns +
-                         "WHERE r.office_id = $1 AND ($2 = '' OR r.plan_id::text = $2) "
-                         "AND ($3 = '' OR r.id::text > $3) ORDER BY r.id LIMIT $4",
-                     office_id, plan_id, page.after, page.size + 1);
+  pqxx::result r = PgExec(tx,
+                          kRoundColumns +
+                              "WHERE r.office_id = $1 AND ($2 = '' OR r.plan_id::text = $2) "
+                              "AND ($3 = '' OR r.id::text > $3) ORDER BY r.id LIMIT $4",
+                          office_id, plan_id, page.after, page.size + 1);
   std::vector<v1::Round> out;
   for (const auto& row : r) out.push_back(RoundFromRow(row));
   return out;
 }
 
 void Repository::UpdateRound(pqxx::work& tx, const v1::Round& round) {
-  tx.exec_params(
-      "UPDATE rounds SET title = $2, topic = $3, mobilisation_date = $4::date, "
-      "station_start = $5::date, station_end = $6::date, feedback_due = $7::date "
-      "WHERE id = $1::uuid",
-      round.id(), round.title(), round.topic(), NullIfEmpty(round.mobilisation_date()),
-      round.station_start(), round.station_end(), NullIfEmpty(round.feedback_due()));
+  PgExec(tx,
+         "UPDATE rounds SET title = $2, topic = $3, mobilisation_date = $4::date, "
+         "station_start = $5::date, station_end = $6::date, feedback_due = $7::date "
+         "WHERE id = $1::uuid",
+         round.id(), round.title(), round.topic(), NullIfEmpty(round.mobilisation_date()),
+         round.station_start(), round.station_end(), NullIfEmpty(round.feedback_due()));
 }
 
 void Repository::SetRoundState(pqxx::work& tx, const std::string& id, v1::Round::State state,
                                const std::string& closed_on) {
-  tx.exec_params("UPDATE rounds SET state = $2, closed_on = $3::date WHERE id = $1::uuid", id,
-                 v1::Round::State_Name(state), NullIfEmpty(closed_on));
+  PgExec(tx, "UPDATE rounds SET state = $2, closed_on = $3::date WHERE id = $1::uuid", id,
+         v1::Round::State_Name(state), NullIfEmpty(closed_on));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +305,8 @@ void Repository::SetRoundState(pqxx::work& tx, const std::string& id, v1::Round:
 
 absl::StatusOr<StoredGroup> Repository::GetGroup(pqxx::transaction_base& tx, const std::string& id,
                                                  absl::string_view field) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "SELECT id::text, round_id::text, name, source_office_id, source_office_path FROM groups "
       "WHERE id = $1::uuid",
       id);
@@ -322,17 +329,17 @@ std::string Repository::InsertGroup(pqxx::work& tx, const std::string& round_id,
 
 v1::Group Repository::LoadGroup(pqxx::transaction_base& tx, const std::string& group_id) {
   v1::Group g;
-  pqxx::row r = tx.exec_params1(
-      "SELECT id::text, round_id::text, name, source_office_id FROM groups WHERE id = $1::uuid",
+  pqxx::row r = PgExec1(
+      tx, "SELECT id::text, round_id::text, name, source_office_id FROM groups WHERE id = $1::uuid",
       group_id);
   g.set_id(r[0].as<std::string>());
   g.set_round_id(r[1].as<std::string>());
   g.set_name(r[2].as<std::string>());
   g.set_source_office_id(r[3].as<std::string>());
-  for (const auto& m :
-       tx.exec_params("SELECT person_id, role, home_office_id, name FROM group_members "
-                      "WHERE group_id = $1::uuid ORDER BY position",
-                      group_id)) {
+  for (const auto& m : PgExec(tx,
+                              "SELECT person_id, role, home_office_id, name FROM group_members "
+                              "WHERE group_id = $1::uuid ORDER BY position",
+                              group_id)) {
     auto* member = g.add_members();
     member->set_person_id(m[0].as<std::string>());
     Member::Role role = Member::ROLE_UNSPECIFIED;
@@ -341,7 +348,8 @@ v1::Group Repository::LoadGroup(pqxx::transaction_base& tx, const std::string& g
     member->set_home_office_id(m[2].as<std::string>());
     member->set_name(m[3].as<std::string>());
   }
-  for (const auto& t : tx.exec_params(
+  for (const auto& t : PgExec(
+           tx,
            "SELECT id::text, unit_id, unit_path::text, unit_name, unit_category FROM group_targets "
            "WHERE group_id = $1::uuid ORDER BY created_at, id",
            group_id)) {
@@ -358,9 +366,9 @@ v1::Group Repository::LoadGroup(pqxx::transaction_base& tx, const std::string& g
 std::vector<v1::Group> Repository::ListGroups(pqxx::transaction_base& tx,
                                               const std::string& round_id) {
   std::vector<v1::Group> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT id::text FROM groups WHERE round_id = $1::uuid ORDER BY created_at, id",
-           round_id)) {
+  for (const auto& r :
+       PgExec(tx, "SELECT id::text FROM groups WHERE round_id = $1::uuid ORDER BY created_at, id",
+              round_id)) {
     out.push_back(LoadGroup(tx, r[0].as<std::string>()));
   }
   return out;
@@ -369,10 +377,11 @@ std::vector<v1::Group> Repository::ListGroups(pqxx::transaction_base& tx,
 std::optional<std::string> Repository::TargetingGroup(pqxx::transaction_base& tx,
                                                       const std::string& round_id,
                                                       const std::string& unit_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT g.name || ' (' || g.id::text || ')' FROM group_targets t "
-      "JOIN groups g ON g.id = t.group_id WHERE t.round_id = $1::uuid AND t.unit_id = $2",
-      round_id, unit_id);
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT g.name || ' (' || g.id::text || ')' FROM group_targets t "
+             "JOIN groups g ON g.id = t.group_id WHERE t.round_id = $1::uuid AND t.unit_id = $2",
+             round_id, unit_id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }
@@ -380,10 +389,11 @@ std::optional<std::string> Repository::TargetingGroup(pqxx::transaction_base& tx
 std::vector<UnitInfo> Repository::RoundTargets(pqxx::transaction_base& tx,
                                                const std::string& round_id) {
   std::vector<UnitInfo> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT unit_id, unit_path::text, unit_name, unit_category FROM group_targets "
-           "WHERE round_id = $1::uuid ORDER BY created_at, id",
-           round_id)) {
+  for (const auto& r :
+       PgExec(tx,
+              "SELECT unit_id, unit_path::text, unit_name, unit_category FROM group_targets "
+              "WHERE round_id = $1::uuid ORDER BY created_at, id",
+              round_id)) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    r[3].as<std::string>()});
   }
@@ -392,23 +402,23 @@ std::vector<UnitInfo> Repository::RoundTargets(pqxx::transaction_base& tx,
 
 void Repository::InsertTarget(pqxx::work& tx, const std::string& group_id,
                               const std::string& round_id, const UnitInfo& unit) {
-  tx.exec_params(
-      "INSERT INTO group_targets (group_id, round_id, unit_id, unit_path, unit_name, "
-      "unit_category) VALUES ($1::uuid, $2::uuid, $3, $4::ltree, $5, $6)",
-      group_id, round_id, unit.id, unit.path, unit.name, unit.category);
+  PgExec(tx,
+         "INSERT INTO group_targets (group_id, round_id, unit_id, unit_path, unit_name, "
+         "unit_category) VALUES ($1::uuid, $2::uuid, $3, $4::ltree, $5, $6)",
+         group_id, round_id, unit.id, unit.path, unit.name, unit.category);
 }
 
 void Repository::ReplaceMembers(pqxx::work& tx, const std::string& group_id,
                                 const std::string& round_id,
                                 const std::vector<v1::GroupMember>& members) {
-  tx.exec_params("DELETE FROM group_members WHERE group_id = $1::uuid", group_id);
+  PgExec(tx, "DELETE FROM group_members WHERE group_id = $1::uuid", group_id);
   int position = 0;
   for (const auto& m : members) {
-    tx.exec_params(
-        "INSERT INTO group_members (group_id, round_id, person_id, role, home_office_id, name, "
-        "position) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7)",
-        group_id, round_id, m.person_id(), Member::Role_Name(m.role()), m.home_office_id(),
-        m.name(), position++);
+    PgExec(tx,
+           "INSERT INTO group_members (group_id, round_id, person_id, role, home_office_id, name, "
+           "position) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7)",
+           group_id, round_id, m.person_id(), Member::Role_Name(m.role()), m.home_office_id(),
+           m.name(), position++);
   }
 }
 
@@ -420,12 +430,13 @@ std::map<std::string, std::vector<Assignment>> Repository::Assignments(
     pqxx::work& tx, const std::vector<std::string>& person_ids, const std::string& except_group) {
   std::map<std::string, std::vector<Assignment>> out;
   if (person_ids.empty()) return out;
-  pqxx::result r = tx.exec_params("SELECT m.person_id, m.group_id::text, r.id::text, " +
-                                      Day("r.station_start") + ", " + Day("r.station_end") +
-                                      " FROM group_members m JOIN rounds r ON r.id = m.round_id "
-                                      "WHERE m.person_id = ANY($1::text[]) AND r.state <> 'CLOSED' "
-                                      "AND m.group_id::text <> $2",
-                                  PgTextArray(person_ids), except_group);
+  pqxx::result r = PgExec(tx,
+                          "SELECT m.person_id, m.group_id::text, r.id::text, " +
+                              Day("r.station_start") + ", " + Day("r.station_end") +
+                              " FROM group_members m JOIN rounds r ON r.id = m.round_id "
+                              "WHERE m.person_id = ANY($1::text[]) AND r.state <> 'CLOSED' "
+                              "AND m.group_id::text <> $2",
+                          PgTextArray(person_ids), except_group);
   for (const auto& row : r) {
     Assignment a;
     a.group_id = row[1].as<std::string>();
@@ -442,10 +453,11 @@ std::map<std::string, std::vector<Assignment>> Repository::Assignments(
 
 std::vector<std::string> Repository::BumpVersions(pqxx::work& tx, const std::string& round_id,
                                                   const std::string& group_id) {
-  pqxx::result r = tx.exec_params(
-      "UPDATE group_targets SET version = nextval('engagement_versions') "
-      "WHERE round_id = $1::uuid AND ($2 = '' OR group_id::text = $2) RETURNING id::text",
-      round_id, group_id);
+  pqxx::result r =
+      PgExec(tx,
+             "UPDATE group_targets SET version = nextval('engagement_versions') "
+             "WHERE round_id = $1::uuid AND ($2 = '' OR group_id::text = $2) RETURNING id::text",
+             round_id, group_id);
   std::vector<std::string> ids;
   for (const auto& row : r) ids.push_back(row[0].as<std::string>());
   std::sort(ids.begin(), ids.end());
@@ -456,8 +468,8 @@ std::vector<EngagementSnapshot> Repository::Snapshots(pqxx::transaction_base& tx
                                                       const std::vector<std::string>& ids) {
   if (ids.empty()) return {};
   return SnapshotsFromRows(
-      tx, tx.exec_params(kEngagementColumns + "WHERE t.id = ANY($1::uuid[]) ORDER BY t.id",
-                         PgTextArray(ids)));
+      tx, PgExec(tx, kEngagementColumns + "WHERE t.id = ANY($1::uuid[]) ORDER BY t.id",
+                 PgTextArray(ids)));
 }
 
 absl::StatusOr<EngagementSnapshot> Repository::GetEngagement(pqxx::transaction_base& tx,
@@ -476,13 +488,13 @@ std::vector<EngagementSnapshot> Repository::ListEngagements(pqxx::transaction_ba
                                                             const std::string& person_id, bool all,
                                                             const Page& page) {
   return SnapshotsFromRows(
-      tx, tx.exec_params(
-              kEngagementColumns +
-                  "WHERE ($1 = '' OR t.round_id::text = $1) AND ($2 OR "
-                  "($3 <> '' AND r.office_path <@ nullif($3, '')::ltree) OR ($4 <> '' AND "
-                  "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = t.group_id AND "
-                  "m.person_id = $4))) AND ($5 = '' OR t.id::text > $5) ORDER BY t.id LIMIT $6",
-              round_id, all, office_path, person_id, page.after, page.size + 1));
+      tx, PgExec(tx,
+                 kEngagementColumns +
+                     "WHERE ($1 = '' OR t.round_id::text = $1) AND ($2 OR "
+                     "($3 <> '' AND r.office_path <@ nullif($3, '')::ltree) OR ($4 <> '' AND "
+                     "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = t.group_id AND "
+                     "m.person_id = $4))) AND ($5 = '' OR t.id::text > $5) ORDER BY t.id LIMIT $6",
+                 round_id, all, office_path, person_id, page.after, page.size + 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,24 +502,25 @@ std::vector<EngagementSnapshot> Repository::ListEngagements(pqxx::transaction_ba
 
 void Repository::UpsertTalent(pqxx::work& tx, const v1::TalentPoolEntry& entry) {
   std::vector<std::string> expertise(entry.expertise().begin(), entry.expertise().end());
-  tx.exec_params(
-      "INSERT INTO talent_pool (office_id, person_id, name, home_office_id, expertise, entry) "
-      "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (office_id, person_id) DO UPDATE SET "
-      "name = EXCLUDED.name, home_office_id = EXCLUDED.home_office_id, "
-      "expertise = EXCLUDED.expertise, entry = EXCLUDED.entry, updated_at = now()",
-      entry.office_id(), entry.person_id(), entry.name(), entry.home_office_id(),
-      PgTextArray(expertise), ToJson(entry));
+  PgExec(tx,
+         "INSERT INTO talent_pool (office_id, person_id, name, home_office_id, expertise, entry) "
+         "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (office_id, person_id) DO UPDATE SET "
+         "name = EXCLUDED.name, home_office_id = EXCLUDED.home_office_id, "
+         "expertise = EXCLUDED.expertise, entry = EXCLUDED.entry, updated_at = now()",
+         entry.office_id(), entry.person_id(), entry.name(), entry.home_office_id(),
+         PgTextArray(expertise), ToJson(entry));
 }
 
 std::vector<v1::TalentPoolEntry> Repository::ListTalent(pqxx::transaction_base& tx,
                                                         const std::string& office_id,
                                                         const std::string& expertise,
                                                         const Page& page) {
-  pqxx::result r = tx.exec_params(
-      "SELECT entry, " + std::string("coalesce(") + SqlMicros("updated_at") + ", 0)" +
-          " FROM talent_pool WHERE office_id = $1 AND ($2 = '' OR $2 = ANY(expertise)) "
-          "AND ($3 = '' OR person_id > $3) ORDER BY person_id LIMIT $4",
-      office_id, expertise, page.after, page.size + 1);
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT entry, " + std::string("coalesce(") + SqlMicros("updated_at") + ", 0)" +
+                 " FROM talent_pool WHERE office_id = $1 AND ($2 = '' OR $2 = ANY(expertise)) "
+                 "AND ($3 = '' OR person_id > $3) ORDER BY person_id LIMIT $4",
+             office_id, expertise, page.after, page.size + 1);
   std::vector<v1::TalentPoolEntry> out;
   for (const auto& row : r) {
     auto e = FromJson<v1::TalentPoolEntry>(row[0].as<std::string>());
@@ -521,7 +534,7 @@ std::vector<v1::TalentPoolEntry> Repository::WholePool(pqxx::transaction_base& t
                                                        const std::string& office_id) {
   std::vector<v1::TalentPoolEntry> out;
   for (const auto& row :
-       tx.exec_params("SELECT entry FROM talent_pool WHERE office_id = $1", office_id)) {
+       PgExec(tx, "SELECT entry FROM talent_pool WHERE office_id = $1", office_id)) {
     out.push_back(FromJson<v1::TalentPoolEntry>(row[0].as<std::string>()));
   }
   return out;
@@ -532,17 +545,18 @@ std::string Repository::NewId(pqxx::work& tx) {
 }
 
 void Repository::InsertDraw(pqxx::work& tx, const v1::Draw& draw) {
-  tx.exec_params(
-      "INSERT INTO draws (id, round_id, requested_by, seed, draw) "
-      "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, $5)",
-      draw.id(), draw.round_id(), draw.requested_by(), absl::StrCat(draw.seed()), ToJson(draw));
+  PgExec(tx,
+         "INSERT INTO draws (id, round_id, requested_by, seed, draw) "
+         "VALUES ($1::uuid, $2::uuid, $3, $4::numeric, $5)",
+         draw.id(), draw.round_id(), draw.requested_by(), absl::StrCat(draw.seed()), ToJson(draw));
 }
 
 std::vector<v1::Draw> Repository::ListDraws(pqxx::transaction_base& tx,
                                             const std::string& round_id) {
   std::vector<v1::Draw> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT draw FROM draws WHERE round_id = $1::uuid ORDER BY created_at, id", round_id)) {
+  for (const auto& row :
+       PgExec(tx, "SELECT draw FROM draws WHERE round_id = $1::uuid ORDER BY created_at, id",
+              round_id)) {
     out.push_back(FromJson<v1::Draw>(row[0].as<std::string>()));
   }
   return out;
@@ -553,23 +567,24 @@ std::vector<v1::Draw> Repository::ListDraws(pqxx::transaction_base& tx,
 
 void Repository::UpsertAnnouncement(pqxx::work& tx, const std::string& engagement_id,
                                     const v1::Announcement& a) {
-  tx.exec_params(
-      "INSERT INTO announcements (engagement_id, scope, phone, mailbox, address) "
-      "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT (engagement_id) DO UPDATE SET "
-      "scope = EXCLUDED.scope, phone = EXCLUDED.phone, mailbox = EXCLUDED.mailbox, "
-      "address = EXCLUDED.address, published_at = now()",
-      engagement_id, a.scope(), a.phone(), a.mailbox(), a.address());
+  PgExec(tx,
+         "INSERT INTO announcements (engagement_id, scope, phone, mailbox, address) "
+         "VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT (engagement_id) DO UPDATE SET "
+         "scope = EXCLUDED.scope, phone = EXCLUDED.phone, mailbox = EXCLUDED.mailbox, "
+         "address = EXCLUDED.address, published_at = now()",
+         engagement_id, a.scope(), a.phone(), a.mailbox(), a.address());
 }
 
 std::optional<v1::Announcement> Repository::GetAnnouncement(pqxx::transaction_base& tx,
                                                             const std::string& engagement_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT a.scope, a.phone, a.mailbox, a.address, coalesce(" + SqlMicros("a.published_at") +
-          ", 0)" + ", t.round_id::text, t.unit_name, " + Day("r.station_start") + ", " +
-          Day("r.station_end") +
-          " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
-          "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
-      engagement_id);
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT a.scope, a.phone, a.mailbox, a.address, coalesce(" +
+                 SqlMicros("a.published_at") + ", 0)" + ", t.round_id::text, t.unit_name, " +
+                 Day("r.station_start") + ", " + Day("r.station_end") +
+                 " FROM announcements a JOIN group_targets t ON t.id = a.engagement_id "
+                 "JOIN rounds r ON r.id = t.round_id WHERE a.engagement_id = $1::uuid",
+             engagement_id);
   if (r.empty()) return std::nullopt;
   v1::Announcement a;
   a.set_engagement_id(engagement_id);

@@ -6,6 +6,7 @@
 #include "xuncha/change.h"
 #include "xuncha/paging.h"
 #include "xuncha/periodic.h"
+#include "xuncha/pg.h"
 #include "xuncha/status.h"
 
 namespace xuncha::rectification {
@@ -111,7 +112,8 @@ std::string MilestonesJson(const v1::RectificationPlan& plan) {
 
 std::pair<std::string, bool> Repository::UpsertCase(pqxx::work& tx, const FedBack& f) {
   // xmax = 0 only on a freshly inserted row: tells "created" from "already there".
-  pqxx::row r = tx.exec_params1(
+  pqxx::row r = PgExec1(
+      tx,
       "INSERT INTO cases (engagement_id, office_id, office_path, round_id, target_unit_id, "
       "target_unit_path, report_id, feedback_date, rectification_plan_due, requirements) "
       "VALUES ($1, $2, $3::ltree, $4, $5, $6::ltree, $7, $8::date, NULLIF($9, '')::date, $10) "
@@ -131,7 +133,8 @@ std::optional<std::string> Repository::InsertItemIfAbsent(pqxx::work& tx,
                                                           const std::string& case_id,
                                                           const FedBack& f,
                                                           const FedBack::FedBackIssue& issue) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "INSERT INTO items (case_id, issue_id, engagement_id, office_id, office_path, round_id, "
       "target_unit_path, title, category_id, category_name, heading_name, severity, "
       "discipline_type, immediate, feedback_date) "
@@ -149,9 +152,10 @@ std::optional<std::string> Repository::InsertItemIfAbsent(pqxx::work& tx,
 absl::StatusOr<StoredCase> Repository::GetCase(pqxx::transaction_base& tx, const std::string& id,
                                                bool for_update, absl::string_view field) {
   pqxx::result r =
-      tx.exec_params(absl::StrCat("SELECT ", kCaseColumns, " FROM cases c WHERE c.id = $1::uuid",
-                                  for_update ? " FOR UPDATE" : ""),
-                     id);
+      PgExec(tx,
+             absl::StrCat("SELECT ", kCaseColumns, " FROM cases c WHERE c.id = $1::uuid",
+                          for_update ? " FOR UPDATE" : ""),
+             id);
   if (r.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": rectification case ", id, " not found"));
   }
@@ -159,38 +163,39 @@ absl::StatusOr<StoredCase> Repository::GetCase(pqxx::transaction_base& tx, const
 }
 
 std::vector<StoredCase> Repository::ListCases(pqxx::transaction_base& tx, const CaseFilter& f) {
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT ", kCaseColumns,
-                   " FROM cases c WHERE ($1 = '' OR c.engagement_id = $1) "
-                   "AND ($2 = '' OR c.round_id = $2) "
-                   "AND ($7 OR ($3 <> '' AND c.office_path <@ NULLIF($3, '')::ltree) OR "
-                   "     ($4 <> '' AND c.target_unit_path <@ NULLIF($4, '')::ltree)) "
-                   "AND ($5 = '' OR c.id > NULLIF($5, '')::uuid) ORDER BY c.id LIMIT $6"),
-      f.engagement_id, f.round_id, f.office_path, f.unit_path, f.after_id, f.limit, f.all);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT ", kCaseColumns,
+                          " FROM cases c WHERE ($1 = '' OR c.engagement_id = $1) "
+                          "AND ($2 = '' OR c.round_id = $2) "
+                          "AND ($7 OR ($3 <> '' AND c.office_path <@ NULLIF($3, '')::ltree) OR "
+                          "     ($4 <> '' AND c.target_unit_path <@ NULLIF($4, '')::ltree)) "
+                          "AND ($5 = '' OR c.id > NULLIF($5, '')::uuid) ORDER BY c.id LIMIT $6"),
+             f.engagement_id, f.round_id, f.office_path, f.unit_path, f.after_id, f.limit, f.all);
   std::vector<StoredCase> out;
   for (const auto& row : r) out.push_back(CaseFromRow(row));
   return out;
 }
 
 void Repository::SetCaseAccepted(pqxx::work& tx, const std::string& id, const std::string& actor) {
-  tx.exec_params(
-      "UPDATE cases SET state = 'ACCEPTED', accepted_at = now(), accepted_by = $2 "
-      "WHERE id = $1::uuid",
-      id, actor);
+  PgExec(tx,
+         "UPDATE cases SET state = 'ACCEPTED', accepted_at = now(), accepted_by = $2 "
+         "WHERE id = $1::uuid",
+         id, actor);
 }
 
 void Repository::ReopenCase(pqxx::work& tx, const std::string& id) {
-  tx.exec_params(
-      "UPDATE cases SET state = 'OPEN', accepted_at = NULL, accepted_by = NULL "
-      "WHERE id = $1::uuid",
-      id);
+  PgExec(tx,
+         "UPDATE cases SET state = 'OPEN', accepted_at = NULL, accepted_by = NULL "
+         "WHERE id = $1::uuid",
+         id);
 }
 
 std::vector<Item> Repository::ListItems(pqxx::transaction_base& tx, const std::string& case_id) {
-  pqxx::result r =
-      tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom,
-                                  "WHERE i.case_id = $1::uuid ORDER BY i.created_at, i.id"),
-                     case_id);
+  pqxx::result r = PgExec(tx,
+                          absl::StrCat("SELECT ", kItemColumns, kItemFrom,
+                                       "WHERE i.case_id = $1::uuid ORDER BY i.created_at, i.id"),
+                          case_id);
   std::vector<Item> out;
   for (const auto& row : r) out.push_back(ItemFromRow(row).item);
   return out;
@@ -198,10 +203,10 @@ std::vector<Item> Repository::ListItems(pqxx::transaction_base& tx, const std::s
 
 absl::StatusOr<StoredItem> Repository::GetItem(pqxx::transaction_base& tx, const std::string& id,
                                                bool for_update) {
-  pqxx::result r =
-      tx.exec_params(absl::StrCat("SELECT ", kItemColumns, kItemFrom, "WHERE i.id = $1::uuid",
-                                  for_update ? " FOR UPDATE OF i" : ""),
-                     id);
+  pqxx::result r = PgExec(tx,
+                          absl::StrCat("SELECT ", kItemColumns, kItemFrom, "WHERE i.id = $1::uuid",
+                                       for_update ? " FOR UPDATE OF i" : ""),
+                          id);
   if (r.empty()) {
     return absl::NotFoundError(absl::StrCat("id: rectification item ", id, " not found"));
   }
@@ -210,39 +215,39 @@ absl::StatusOr<StoredItem> Repository::GetItem(pqxx::transaction_base& tx, const
 
 void Repository::UpdatePlan(pqxx::work& tx, const std::string& id,
                             const v1::RectificationPlan& plan) {
-  tx.exec_params(
-      "UPDATE items SET measures = $2, owner = $3, goal = $4, deadline = NULLIF($5, '')::date, "
-      "long_term = $6, milestones = $7::jsonb, updated_at = now() WHERE id = $1::uuid",
-      id, plan.measures(), plan.owner(), plan.goal(), plan.deadline(), plan.long_term(),
-      MilestonesJson(plan));
+  PgExec(tx,
+         "UPDATE items SET measures = $2, owner = $3, goal = $4, deadline = NULLIF($5, '')::date, "
+         "long_term = $6, milestones = $7::jsonb, updated_at = now() WHERE id = $1::uuid",
+         id, plan.measures(), plan.owner(), plan.goal(), plan.deadline(), plan.long_term(),
+         MilestonesJson(plan));
 }
 
 void Repository::ApplyTransition(pqxx::work& tx, const std::string& id, const Transition& t) {
-  tx.exec_params(
-      "UPDATE items SET state = $2, updated_at = now(), "
-      "accepted_at = CASE WHEN $3 THEN now() WHEN $2 = 'ACCEPTED' THEN accepted_at END, "
-      "reopen_count = reopen_count + CASE WHEN $4 THEN 1 ELSE 0 END WHERE id = $1::uuid",
-      id, ItemStateName(t.to), t.accepted, t.reopened);
+  PgExec(tx,
+         "UPDATE items SET state = $2, updated_at = now(), "
+         "accepted_at = CASE WHEN $3 THEN now() WHEN $2 = 'ACCEPTED' THEN accepted_at END, "
+         "reopen_count = reopen_count + CASE WHEN $4 THEN 1 ELSE 0 END WHERE id = $1::uuid",
+         id, ItemStateName(t.to), t.accepted, t.reopened);
   if (t.evidence_ids) {
-    tx.exec_params("UPDATE items SET evidence_ids = $2::text[] WHERE id = $1::uuid", id,
-                   PgTextArray(*t.evidence_ids));
+    PgExec(tx, "UPDATE items SET evidence_ids = $2::text[] WHERE id = $1::uuid", id,
+           PgTextArray(*t.evidence_ids));
   }
   if (t.completion_note) {
-    tx.exec_params("UPDATE items SET completion_note = $2 WHERE id = $1::uuid", id,
-                   *t.completion_note);
+    PgExec(tx, "UPDATE items SET completion_note = $2 WHERE id = $1::uuid", id, *t.completion_note);
   }
   if (t.reason) {
-    tx.exec_params("UPDATE items SET last_reason = $2 WHERE id = $1::uuid", id, *t.reason);
+    PgExec(tx, "UPDATE items SET last_reason = $2 WHERE id = $1::uuid", id, *t.reason);
   }
   if (t.plan_comments) {
-    tx.exec_params("UPDATE items SET plan_comments = $2 WHERE id = $1::uuid", id, *t.plan_comments);
+    PgExec(tx, "UPDATE items SET plan_comments = $2 WHERE id = $1::uuid", id, *t.plan_comments);
   }
 }
 
 v1::SupervisionVisit Repository::InsertVisit(pqxx::work& tx, const std::string& case_id,
                                              const v1::SupervisionVisit& visit,
                                              const std::string& actor) {
-  pqxx::row r = tx.exec_params1(
+  pqxx::row r = PgExec1(
+      tx,
       absl::StrCat("INSERT INTO supervision_visits (case_id, visit_date, supervisors, findings, "
                    "recorded_by) VALUES ($1::uuid, $2::date, $3, $4, $5) RETURNING id, ",
                    SqlMicros("created_at")),
@@ -256,7 +261,8 @@ v1::SupervisionVisit Repository::InsertVisit(pqxx::work& tx, const std::string& 
 
 std::vector<v1::SupervisionVisit> Repository::ListVisits(pqxx::transaction_base& tx,
                                                          const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT id, visit_date::text, supervisors, findings, ", SqlMicros("created_at"),
                    " FROM supervision_visits WHERE case_id = $1::uuid ORDER BY visit_date, id"),
       case_id);
@@ -276,13 +282,14 @@ std::vector<v1::SupervisionVisit> Repository::ListVisits(pqxx::transaction_base&
 v1::CaseReport Repository::InsertReport(pqxx::work& tx, const std::string& case_id,
                                         const v1::CaseReport& report, const std::string& actor) {
   std::vector<std::string> evidence(report.evidence_ids().begin(), report.evidence_ids().end());
-  pqxx::row r = tx.exec_params1(
-      absl::StrCat("INSERT INTO case_reports (case_id, kind, title, submitted_on, summary, "
-                   "evidence_ids, recorded_by) VALUES ($1::uuid, $2, $3, $4::date, $5, "
-                   "$6::text[], $7) RETURNING id, ",
-                   SqlMicros("created_at")),
-      case_id, v1::CaseReport::Kind_Name(report.kind()), report.title(), report.submitted_on(),
-      report.summary(), PgTextArray(evidence), actor);
+  pqxx::row r =
+      PgExec1(tx,
+              absl::StrCat("INSERT INTO case_reports (case_id, kind, title, submitted_on, summary, "
+                           "evidence_ids, recorded_by) VALUES ($1::uuid, $2, $3, $4::date, $5, "
+                           "$6::text[], $7) RETURNING id, ",
+                           SqlMicros("created_at")),
+              case_id, v1::CaseReport::Kind_Name(report.kind()), report.title(),
+              report.submitted_on(), report.summary(), PgTextArray(evidence), actor);
   v1::CaseReport out = report;
   out.set_id(r[0].c_str());
   out.set_case_id(case_id);
@@ -292,7 +299,8 @@ v1::CaseReport Repository::InsertReport(pqxx::work& tx, const std::string& case_
 
 std::vector<v1::CaseReport> Repository::ListReports(pqxx::transaction_base& tx,
                                                     const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT id, kind, title, submitted_on::text, summary, evidence_ids::text, ",
                    SqlMicros("created_at"),
                    " FROM case_reports WHERE case_id = $1::uuid ORDER BY submitted_on, id"),
@@ -316,11 +324,12 @@ std::vector<v1::CaseReport> Repository::ListReports(pqxx::transaction_base& tx,
 
 v1::Disclosure Repository::InsertDisclosure(pqxx::work& tx, const std::string& case_id,
                                             const v1::Disclosure& d, const std::string& actor) {
-  pqxx::row r = tx.exec_params1(
-      absl::StrCat("INSERT INTO disclosures (case_id, channel, published_on, summary, "
-                   "recorded_by) VALUES ($1::uuid, $2, $3::date, $4, $5) RETURNING id, ",
-                   SqlMicros("created_at")),
-      case_id, d.channel(), d.published_on(), d.summary(), actor);
+  pqxx::row r =
+      PgExec1(tx,
+              absl::StrCat("INSERT INTO disclosures (case_id, channel, published_on, summary, "
+                           "recorded_by) VALUES ($1::uuid, $2, $3::date, $4, $5) RETURNING id, ",
+                           SqlMicros("created_at")),
+              case_id, d.channel(), d.published_on(), d.summary(), actor);
   v1::Disclosure out = d;
   out.set_id(r[0].c_str());
   out.set_case_id(case_id);
@@ -330,7 +339,8 @@ v1::Disclosure Repository::InsertDisclosure(pqxx::work& tx, const std::string& c
 
 std::vector<v1::Disclosure> Repository::ListDisclosures(pqxx::transaction_base& tx,
                                                         const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT id, channel, published_on::text, summary, ", SqlMicros("created_at"),
                    " FROM disclosures WHERE case_id = $1::uuid ORDER BY published_on, id"),
       case_id);
@@ -349,11 +359,12 @@ std::vector<v1::Disclosure> Repository::ListDisclosures(pqxx::transaction_base& 
 
 v1::RuleMade Repository::InsertRule(pqxx::work& tx, const std::string& case_id,
                                     const v1::RuleMade& rule, const std::string& actor) {
-  pqxx::row r = tx.exec_params1(
-      absl::StrCat("INSERT INTO rules_made (case_id, title, issued_on, recorded_by) "
-                   "VALUES ($1::uuid, $2, $3::date, $4) RETURNING id, ",
-                   SqlMicros("created_at")),
-      case_id, rule.title(), rule.issued_on(), actor);
+  pqxx::row r =
+      PgExec1(tx,
+              absl::StrCat("INSERT INTO rules_made (case_id, title, issued_on, recorded_by) "
+                           "VALUES ($1::uuid, $2, $3::date, $4) RETURNING id, ",
+                           SqlMicros("created_at")),
+              case_id, rule.title(), rule.issued_on(), actor);
   v1::RuleMade out = rule;
   out.set_id(r[0].c_str());
   out.set_case_id(case_id);
@@ -363,10 +374,11 @@ v1::RuleMade Repository::InsertRule(pqxx::work& tx, const std::string& case_id,
 
 std::vector<v1::RuleMade> Repository::ListRules(pqxx::transaction_base& tx,
                                                 const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT id, title, issued_on::text, ", SqlMicros("created_at"),
-                   " FROM rules_made WHERE case_id = $1::uuid ORDER BY issued_on, id"),
-      case_id);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT id, title, issued_on::text, ", SqlMicros("created_at"),
+                          " FROM rules_made WHERE case_id = $1::uuid ORDER BY issued_on, id"),
+             case_id);
   std::vector<v1::RuleMade> out;
   for (const auto& row : r) {
     v1::RuleMade& m = out.emplace_back();
@@ -381,8 +393,8 @@ std::vector<v1::RuleMade> Repository::ListRules(pqxx::transaction_base& tx,
 
 std::vector<std::string> Repository::AcceptedItemIds(pqxx::transaction_base& tx,
                                                      const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT id::text FROM items WHERE case_id = $1::uuid AND state = 'ACCEPTED'", case_id);
+  pqxx::result r = PgExec(
+      tx, "SELECT id::text FROM items WHERE case_id = $1::uuid AND state = 'ACCEPTED'", case_id);
   std::vector<std::string> out;
   for (const auto& row : r) out.emplace_back(row[0].c_str());
   return out;
@@ -391,16 +403,16 @@ std::vector<std::string> Repository::AcceptedItemIds(pqxx::transaction_base& tx,
 std::string Repository::InsertRecheck(pqxx::work& tx, const std::string& case_id, int percent,
                                       int64_t seed, const std::vector<std::string>& item_ids,
                                       const std::string& actor) {
-  const std::string id = tx.exec_params1(
-                               "INSERT INTO rechecks (case_id, percent, seed, drawn_by) "
-                               "VALUES ($1::uuid, $2, $3, $4) RETURNING id",
-                               case_id, percent, seed, actor)[0]
+  const std::string id = PgExec1(tx,
+                                 "INSERT INTO rechecks (case_id, percent, seed, drawn_by) "
+                                 "VALUES ($1::uuid, $2, $3, $4) RETURNING id",
+                                 case_id, percent, seed, actor)[0]
                              .c_str();
   for (size_t i = 0; i < item_ids.size(); ++i) {
-    tx.exec_params(
-        "INSERT INTO recheck_items (recheck_id, position, item_id) VALUES ($1::uuid, $2, "
-        "$3::uuid)",
-        id, static_cast<int>(i), item_ids[i]);
+    PgExec(tx,
+           "INSERT INTO recheck_items (recheck_id, position, item_id) VALUES ($1::uuid, $2, "
+           "$3::uuid)",
+           id, static_cast<int>(i), item_ids[i]);
   }
   return id;
 }
@@ -431,10 +443,11 @@ v1::Recheck RecheckFromRow(const pqxx::row& row) {
 
 absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::transaction_base& tx,
                                                    const std::string& id, bool for_update) {
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT ", kRecheckColumns, " FROM rechecks r WHERE r.id = $1::uuid",
-                   for_update ? " FOR UPDATE" : ""),
-      id);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT ", kRecheckColumns, " FROM rechecks r WHERE r.id = $1::uuid",
+                          for_update ? " FOR UPDATE" : ""),
+             id);
   if (r.empty()) {
     return absl::NotFoundError(absl::StrCat("recheck_id: recheck ", id, " not found"));
   }
@@ -443,7 +456,8 @@ absl::StatusOr<v1::Recheck> Repository::GetRecheck(pqxx::transaction_base& tx,
 
 std::vector<v1::Recheck> Repository::ListRechecks(pqxx::transaction_base& tx,
                                                   const std::string& case_id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT ", kRecheckColumns,
                    " FROM rechecks r WHERE r.case_id = $1::uuid ORDER BY r.created_at, r.id"),
       case_id);
@@ -455,17 +469,17 @@ std::vector<v1::Recheck> Repository::ListRechecks(pqxx::transaction_base& tx,
 void Repository::SetRecheckResult(pqxx::work& tx, const std::string& recheck_id,
                                   const std::string& item_id, bool passed,
                                   const std::string& note) {
-  tx.exec_params(
-      "UPDATE recheck_items SET checked = true, passed = $3, note = $4 "
-      "WHERE recheck_id = $1::uuid AND item_id = $2::uuid",
-      recheck_id, item_id, passed, note);
+  PgExec(tx,
+         "UPDATE recheck_items SET checked = true, passed = $3, note = $4 "
+         "WHERE recheck_id = $1::uuid AND item_id = $2::uuid",
+         recheck_id, item_id, passed, note);
 }
 
 RectificationRules Repository::GetRules(pqxx::transaction_base& tx, const std::string& office_id) {
-  pqxx::result r = tx.exec_params(
-      "SELECT report_due_working_days, period_months, min_supervision_visits "
-      "FROM office_settings WHERE office_id = $1",
-      office_id);
+  pqxx::result r = PgExec(tx,
+                          "SELECT report_due_working_days, period_months, min_supervision_visits "
+                          "FROM office_settings WHERE office_id = $1",
+                          office_id);
   RectificationRules rules;
   if (!r.empty()) {
     rules.report_due_working_days = r[0][0].as<int>();
@@ -477,13 +491,14 @@ RectificationRules Repository::GetRules(pqxx::transaction_base& tx, const std::s
 
 void Repository::UpsertRules(pqxx::work& tx, const std::string& office_id,
                              const RectificationRules& rules) {
-  tx.exec_params(
-      "INSERT INTO office_settings (office_id, report_due_working_days, period_months, "
-      "min_supervision_visits) VALUES ($1, $2, $3, $4) ON CONFLICT (office_id) DO UPDATE SET "
-      "report_due_working_days = EXCLUDED.report_due_working_days, "
-      "period_months = EXCLUDED.period_months, "
-      "min_supervision_visits = EXCLUDED.min_supervision_visits, updated_at = now()",
-      office_id, rules.report_due_working_days, rules.period_months, rules.min_supervision_visits);
+  PgExec(tx,
+         "INSERT INTO office_settings (office_id, report_due_working_days, period_months, "
+         "min_supervision_visits) VALUES ($1, $2, $3, $4) ON CONFLICT (office_id) DO UPDATE SET "
+         "report_due_working_days = EXCLUDED.report_due_working_days, "
+         "period_months = EXCLUDED.period_months, "
+         "min_supervision_visits = EXCLUDED.min_supervision_visits, updated_at = now()",
+         office_id, rules.report_due_working_days, rules.period_months,
+         rules.min_supervision_visits);
 }
 
 bool Repository::TryLockReminderScan(pqxx::work& tx) { return TryScanLock(tx, "reminder_scan"); }
@@ -492,7 +507,8 @@ std::vector<Item> Repository::ItemsDueWithoutReminder(pqxx::work& tx, absl::stri
                                                       std::optional<absl::CivilDay> from,
                                                       absl::CivilDay to, int limit) {
   // items_open_deadline (partial, open states) serves the deadline range.
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT ", kItemColumns, kItemFrom,
                    "WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
                    "AND ($1 = '' OR i.deadline >= NULLIF($1, '')::date) AND i.deadline <= $2::date "
@@ -506,24 +522,25 @@ std::vector<Item> Repository::ItemsDueWithoutReminder(pqxx::work& tx, absl::stri
 }
 
 bool Repository::InsertReminder(pqxx::work& tx, const Item& item, absl::string_view kind) {
-  return !tx.exec_params(
-                "INSERT INTO reminders (item_id, kind, state, reopen_count) "
-                "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING item_id",
-                item.id(), std::string(kind), ItemStateName(item.state()), item.reopen_count())
+  return !PgExec(tx,
+                 "INSERT INTO reminders (item_id, kind, state, reopen_count) "
+                 "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING item_id",
+                 item.id(), std::string(kind), ItemStateName(item.state()), item.reopen_count())
               .empty();
 }
 
 std::vector<Repository::AwaitingReport> Repository::CasesAwaitingReport(pqxx::work& tx, int limit) {
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT ", kCaseColumns,
-                   ", coalesce(s.report_due_working_days, 0), coalesce(s.period_months, 0), "
-                   "coalesce(s.min_supervision_visits, -1) "
-                   "FROM cases c LEFT JOIN office_settings s ON s.office_id = c.office_id "
-                   "WHERE c.state = 'OPEN' AND NOT EXISTS (SELECT 1 FROM case_reports p "
-                   "WHERE p.case_id = c.id AND p.kind = 'RECTIFICATION_REPORT') "
-                   "AND NOT EXISTS (SELECT 1 FROM report_reminders m WHERE m.case_id = c.id "
-                   "AND m.kind = 'overdue') ORDER BY c.feedback_date, c.id LIMIT $1"),
-      limit);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT ", kCaseColumns,
+                          ", coalesce(s.report_due_working_days, 0), coalesce(s.period_months, 0), "
+                          "coalesce(s.min_supervision_visits, -1) "
+                          "FROM cases c LEFT JOIN office_settings s ON s.office_id = c.office_id "
+                          "WHERE c.state = 'OPEN' AND NOT EXISTS (SELECT 1 FROM case_reports p "
+                          "WHERE p.case_id = c.id AND p.kind = 'RECTIFICATION_REPORT') "
+                          "AND NOT EXISTS (SELECT 1 FROM report_reminders m WHERE m.case_id = c.id "
+                          "AND m.kind = 'overdue') ORDER BY c.feedback_date, c.id LIMIT $1"),
+             limit);
   std::vector<AwaitingReport> out;
   for (const auto& row : r) {
     AwaitingReport& a = out.emplace_back();
@@ -538,10 +555,10 @@ std::vector<Repository::AwaitingReport> Repository::CasesAwaitingReport(pqxx::wo
 
 bool Repository::InsertReportReminder(pqxx::work& tx, const std::string& case_id,
                                       absl::string_view kind, absl::CivilDay due) {
-  return !tx.exec_params(
-                "INSERT INTO report_reminders (case_id, kind, due_date) "
-                "VALUES ($1::uuid, $2, $3::date) ON CONFLICT DO NOTHING RETURNING case_id",
-                case_id, std::string(kind), FormatDate(due))
+  return !PgExec(tx,
+                 "INSERT INTO report_reminders (case_id, kind, due_date) "
+                 "VALUES ($1::uuid, $2, $3::date) ON CONFLICT DO NOTHING RETURNING case_id",
+                 case_id, std::string(kind), FormatDate(due))
               .empty();
 }
 
@@ -569,39 +586,39 @@ void Repository::StoreCalendarYear(pqxx::work& tx, int year,
                                    const std::vector<CalendarEntry>& entries,
                                    const std::string& source, bool replace) {
   const bool stored =
-      !tx.exec_params(
-             replace ? "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
-                       "ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, "
-                       "version = nextval('calendar_version'), updated_at = now() RETURNING year"
-                     : "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
-                       "ON CONFLICT (year) DO NOTHING RETURNING year",
-             year, source)
+      !PgExec(tx,
+              replace ? "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
+                        "ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, "
+                        "version = nextval('calendar_version'), updated_at = now() RETURNING year"
+                      : "INSERT INTO calendar_years (year, source) VALUES ($1, $2) "
+                        "ON CONFLICT (year) DO NOTHING RETURNING year",
+              year, source)
            .empty();
   if (!stored) return;
-  tx.exec_params("DELETE FROM calendar_days WHERE year = $1", year);
+  PgExec(tx, "DELETE FROM calendar_days WHERE year = $1", year);
   for (const CalendarEntry& e : entries) {
-    tx.exec_params(
-        "INSERT INTO calendar_days (year, day, kind, name) VALUES ($1, $2::date, $3, $4)", year,
-        FormatDate(e.day), e.kind == CalendarEntry::Kind::kWorkday ? "WORKDAY" : "HOLIDAY", e.name);
+    PgExec(tx, "INSERT INTO calendar_days (year, day, kind, name) VALUES ($1, $2::date, $3, $4)",
+           year, FormatDate(e.day), e.kind == CalendarEntry::Kind::kWorkday ? "WORKDAY" : "HOLIDAY",
+           e.name);
   }
 }
 
 void Repository::LinkEvidence(pqxx::work& tx, const std::string& engagement_id,
                               const std::string& sha256) {
-  tx.exec_params(
-      "INSERT INTO evidence (engagement_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      engagement_id, sha256);
+  PgExec(tx, "INSERT INTO evidence (engagement_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+         engagement_id, sha256);
 }
 
 std::optional<int> Repository::FirstUnknownEvidence(pqxx::transaction_base& tx,
                                                     const std::string& engagement_id,
                                                     const std::vector<std::string>& ids) {
   if (ids.empty()) return std::nullopt;
-  pqxx::result r = tx.exec_params(
-      "SELECT min(u.n - 1) FROM unnest($2::text[]) WITH ORDINALITY AS u(sha256, n) "
-      "WHERE NOT EXISTS (SELECT 1 FROM evidence e WHERE e.engagement_id = $1 "
-      "AND e.sha256 = u.sha256)",
-      engagement_id, PgTextArray(ids));
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT min(u.n - 1) FROM unnest($2::text[]) WITH ORDINALITY AS u(sha256, n) "
+             "WHERE NOT EXISTS (SELECT 1 FROM evidence e WHERE e.engagement_id = $1 "
+             "AND e.sha256 = u.sha256)",
+             engagement_id, PgTextArray(ids));
   if (r[0][0].is_null()) return std::nullopt;
   return r[0][0].as<int>();
 }
@@ -614,7 +631,8 @@ StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
   // (case, category) sums, and the office roll-up is an ltree join of the per-office sums (a few
   // dozen rows); no item row reaches C++. An item's office, unit and round are its case's (copied
   // from the same feedback). Overdue mirrors IsItemOverdue.
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "WITH sc AS ("
       "  SELECT c.id, c.office_path, c.target_unit_path, c.round_id, c.target_unit_name "
       "  FROM cases c WHERE c.office_path <@ $1::ltree "
@@ -676,12 +694,13 @@ std::vector<Item> Repository::LedgerItems(pqxx::transaction_base& tx,
                                           const std::string& office_path,
                                           const std::string& round_id,
                                           const std::string& engagement_id) {
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT ", kItemColumns, kItemFrom,
-                   "WHERE i.office_path <@ $1::ltree AND ($2 = '' OR i.round_id = $2) "
-                   "AND ($3 = '' OR i.engagement_id = $3) "
-                   "ORDER BY c.target_unit_path, i.created_at, i.id"),
-      office_path, round_id, engagement_id);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT ", kItemColumns, kItemFrom,
+                          "WHERE i.office_path <@ $1::ltree AND ($2 = '' OR i.round_id = $2) "
+                          "AND ($3 = '' OR i.engagement_id = $3) "
+                          "ORDER BY c.target_unit_path, i.created_at, i.id"),
+             office_path, round_id, engagement_id);
   std::vector<Item> out;
   for (const auto& row : r) out.push_back(ItemFromRow(row).item);
   return out;

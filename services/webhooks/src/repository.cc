@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "xuncha/pg.h"
 
 namespace xuncha::webhooks {
 namespace {
@@ -55,27 +56,26 @@ absl::StatusOr<int64_t> AfterMicros(const std::string& after) {
 absl::Status Repository::UpsertApiClient(pqxx::work& tx, const std::string& id,
                                          const std::string& office_id,
                                          const std::vector<std::string>& scopes) {
-  tx.exec_params(
-      "INSERT INTO api_clients (id, office_id, scopes) VALUES ($1, $2, $3::text[]) "
-      "ON CONFLICT (id) DO UPDATE SET office_id = EXCLUDED.office_id, scopes = EXCLUDED.scopes, "
-      "updated_at = now()",
-      id, office_id, PgTextArray(scopes));
+  PgExec(tx,
+         "INSERT INTO api_clients (id, office_id, scopes) VALUES ($1, $2, $3::text[]) "
+         "ON CONFLICT (id) DO UPDATE SET office_id = EXCLUDED.office_id, scopes = EXCLUDED.scopes, "
+         "updated_at = now()",
+         id, office_id, PgTextArray(scopes));
   return absl::OkStatus();
 }
 
 absl::Status Repository::UpsertOffice(pqxx::work& tx, const std::string& id,
                                       const std::string& path) {
-  tx.exec_params(
-      "INSERT INTO offices (id, path) VALUES ($1, $2::ltree) "
-      "ON CONFLICT (id) DO UPDATE SET path = EXCLUDED.path, updated_at = now()",
-      id, path);
+  PgExec(tx,
+         "INSERT INTO offices (id, path) VALUES ($1, $2::ltree) "
+         "ON CONFLICT (id) DO UPDATE SET path = EXCLUDED.path, updated_at = now()",
+         id, path);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<ReplicatedApiClient>> Repository::FindApiClient(
     pqxx::transaction_base& tx, const std::string& id) {
-  pqxx::result r =
-      tx.exec_params("SELECT office_id, scopes::text FROM api_clients WHERE id = $1", id);
+  pqxx::result r = PgExec(tx, "SELECT office_id, scopes::text FROM api_clients WHERE id = $1", id);
   if (r.empty()) return std::nullopt;
   return ReplicatedApiClient{r[0][0].as<std::string>(),
                              ParsePgTextArray(r[0][1].as<std::string>())};
@@ -83,7 +83,7 @@ absl::StatusOr<std::optional<ReplicatedApiClient>> Repository::FindApiClient(
 
 absl::StatusOr<std::string> Repository::OfficePath(pqxx::transaction_base& tx,
                                                    const std::string& office_id) {
-  pqxx::result r = tx.exec_params("SELECT path::text FROM offices WHERE id = $1", office_id);
+  pqxx::result r = PgExec(tx, "SELECT path::text FROM offices WHERE id = $1", office_id);
   return r.empty() ? std::string() : r[0][0].as<std::string>();
 }
 
@@ -91,7 +91,8 @@ absl::StatusOr<WebhookSubscription> Repository::InsertSubscription(pqxx::work& t
                                                                    const StoredSubscription& s) {
   const WebhookSubscription& sub = s.subscription;
   std::vector<std::string> types(sub.event_types().begin(), sub.event_types().end());
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("INSERT INTO subscriptions (id, api_client_id, office_id, office_path, scopes, "
                    "event_types, url, secret, state, created_by) VALUES (gen_random_uuid(), $1, "
                    "$2, $3::ltree, $4::text[], $5::text[], $6, $7, 'ACTIVE', $8) RETURNING ",
@@ -103,7 +104,8 @@ absl::StatusOr<WebhookSubscription> Repository::InsertSubscription(pqxx::work& t
 
 absl::StatusOr<std::optional<StoredSubscription>> Repository::FindSubscription(
     pqxx::transaction_base& tx, const std::string& id, bool for_update) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT ", SubscriptionColumns(), " FROM subscriptions WHERE id = $1::uuid",
                    for_update ? " FOR UPDATE" : ""),
       id);
@@ -117,13 +119,14 @@ absl::StatusOr<std::vector<ListedSubscription>> Repository::ListSubscriptions(
   const auto [after_micros, after_id] = SplitPageKey(page.after);
   absl::StatusOr<int64_t> micros = AfterMicros(after_micros);
   if (!micros.ok()) return micros.status();
-  pqxx::result r = tx.exec_params(
-      absl::StrCat("SELECT ", SubscriptionColumns(),
-                   " FROM subscriptions WHERE ($1 = '' OR api_client_id = $1) "
-                   "AND ($2 = '' OR office_id = $2) AND ($3::bigint < 0 OR (",
-                   SqlMicros("created_at"), ", id::text) > ($3::bigint, $4)) ORDER BY ",
-                   SqlMicros("created_at"), ", id::text LIMIT $5"),
-      api_client_id, office_id, *micros, after_id, page.size + 1);
+  pqxx::result r =
+      PgExec(tx,
+             absl::StrCat("SELECT ", SubscriptionColumns(),
+                          " FROM subscriptions WHERE ($1 = '' OR api_client_id = $1) "
+                          "AND ($2 = '' OR office_id = $2) AND ($3::bigint < 0 OR (",
+                          SqlMicros("created_at"), ", id::text) > ($3::bigint, $4)) ORDER BY ",
+                          SqlMicros("created_at"), ", id::text LIMIT $5"),
+             api_client_id, office_id, *micros, after_id, page.size + 1);
   std::vector<ListedSubscription> out;
   for (const auto& row : r) {
     StoredSubscription s = ParseSubscription(row);
@@ -134,7 +137,8 @@ absl::StatusOr<std::vector<ListedSubscription>> Repository::ListSubscriptions(
 
 absl::StatusOr<std::vector<StoredSubscription>> Repository::ActiveSubscriptionsOver(
     pqxx::work& tx, const std::string& path) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT ", SubscriptionColumns(),
                    " FROM subscriptions WHERE state = 'ACTIVE' AND office_path @> $1::ltree"),
       path);
@@ -146,7 +150,8 @@ absl::StatusOr<std::vector<StoredSubscription>> Repository::ActiveSubscriptionsO
 absl::StatusOr<WebhookSubscription> Repository::SetSubscriptionState(
     pqxx::work& tx, const std::string& id, WebhookSubscription::State state,
     const std::string& reason, int consecutive_failures) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("UPDATE subscriptions SET state = $2, disabled_reason = $3, "
                    "consecutive_failures = $4, updated_at = now() WHERE id = $1::uuid RETURNING ",
                    SubscriptionColumns()),
@@ -156,7 +161,7 @@ absl::StatusOr<WebhookSubscription> Repository::SetSubscriptionState(
 }
 
 absl::Status Repository::DeleteSubscription(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("DELETE FROM subscriptions WHERE id = $1::uuid", id);
+  PgExec(tx, "DELETE FROM subscriptions WHERE id = $1::uuid", id);
   return absl::OkStatus();
 }
 
@@ -164,17 +169,19 @@ absl::StatusOr<bool> Repository::InsertDelivery(pqxx::work& tx, const std::strin
                                                 const std::string& event_id,
                                                 const std::string& event_type,
                                                 const std::string& body) {
-  pqxx::result r = tx.exec_params(
-      "INSERT INTO deliveries (subscription_id, event_id, event_type, body) "
-      "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT (subscription_id, event_id) DO NOTHING "
-      "RETURNING id",
-      subscription_id, event_id, event_type, body);
+  pqxx::result r =
+      PgExec(tx,
+             "INSERT INTO deliveries (subscription_id, event_id, event_type, body) "
+             "VALUES ($1::uuid, $2, $3, $4) ON CONFLICT (subscription_id, event_id) DO NOTHING "
+             "RETURNING id",
+             subscription_id, event_id, event_type, body);
   return !r.empty();
 }
 
 absl::StatusOr<std::vector<DueDelivery>> Repository::ClaimDueDeliveries(pqxx::work& tx, int limit,
                                                                         absl::Duration lease) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       "WITH due AS (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
       "WHERE d.state = 'PENDING' AND d.next_attempt_at <= now() AND s.state = 'ACTIVE' "
       "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED) "
@@ -194,7 +201,8 @@ absl::StatusOr<std::vector<DueDelivery>> Repository::ClaimDueDeliveries(pqxx::wo
 
 absl::StatusOr<std::optional<DeliveryForUpdate>> Repository::LockDelivery(pqxx::work& tx,
                                                                           const std::string& id) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT subscription_id::text, state, attempts, ", SqlMicros("created_at"),
                    " FROM deliveries WHERE id = $1::uuid FOR UPDATE"),
       id);
@@ -206,45 +214,48 @@ absl::StatusOr<std::optional<DeliveryForUpdate>> Repository::LockDelivery(pqxx::
 absl::Status Repository::RecordAttempt(pqxx::work& tx, const std::string& delivery_id, int number,
                                        absl::Time started, int http_status,
                                        const std::string& error, absl::Duration duration) {
-  tx.exec_params(absl::StrCat("INSERT INTO delivery_attempts (delivery_id, number, started_at, "
-                              "http_status, error, duration_ms) VALUES ($1::uuid, $2, ",
-                              At(3), ", $4, $5, $6)"),
-                 delivery_id, number, MicrosParam(started), http_status, error,
-                 absl::ToInt64Milliseconds(duration));
+  PgExec(tx,
+         absl::StrCat("INSERT INTO delivery_attempts (delivery_id, number, started_at, "
+                      "http_status, error, duration_ms) VALUES ($1::uuid, $2, ",
+                      At(3), ", $4, $5, $6)"),
+         delivery_id, number, MicrosParam(started), http_status, error,
+         absl::ToInt64Milliseconds(duration));
   return absl::OkStatus();
 }
 
 absl::Status Repository::MarkDelivered(pqxx::work& tx, const std::string& id, int attempts) {
-  tx.exec_params(
-      "UPDATE deliveries SET state = 'DELIVERED', attempts = $2, finished_at = now() "
-      "WHERE id = $1::uuid",
-      id, attempts);
+  PgExec(tx,
+         "UPDATE deliveries SET state = 'DELIVERED', attempts = $2, finished_at = now() "
+         "WHERE id = $1::uuid",
+         id, attempts);
   return absl::OkStatus();
 }
 
 absl::Status Repository::MarkFailed(pqxx::work& tx, const std::string& id, int attempts,
                                     const std::string& reason) {
-  tx.exec_params(
-      "UPDATE deliveries SET state = 'FAILED', attempts = $2, finished_at = now(), "
-      "failure_reason = $3 WHERE id = $1::uuid",
-      id, attempts, reason);
+  PgExec(tx,
+         "UPDATE deliveries SET state = 'FAILED', attempts = $2, finished_at = now(), "
+         "failure_reason = $3 WHERE id = $1::uuid",
+         id, attempts, reason);
   return absl::OkStatus();
 }
 
 absl::Status Repository::Reschedule(pqxx::work& tx, const std::string& id, int attempts,
                                     absl::Time next) {
-  tx.exec_params(absl::StrCat("UPDATE deliveries SET attempts = $2, next_attempt_at = ", At(3),
-                              " WHERE id = $1::uuid"),
-                 id, attempts, MicrosParam(next));
+  PgExec(tx,
+         absl::StrCat("UPDATE deliveries SET attempts = $2, next_attempt_at = ", At(3),
+                      " WHERE id = $1::uuid"),
+         id, attempts, MicrosParam(next));
   return absl::OkStatus();
 }
 
 absl::StatusOr<int> Repository::FailPending(pqxx::work& tx, const std::string& subscription_id,
                                             const std::string& reason) {
-  pqxx::result r = tx.exec_params(
-      "UPDATE deliveries SET state = 'FAILED', finished_at = now(), failure_reason = $2 "
-      "WHERE subscription_id = $1::uuid AND state = 'PENDING' RETURNING id",
-      subscription_id, reason);
+  pqxx::result r =
+      PgExec(tx,
+             "UPDATE deliveries SET state = 'FAILED', finished_at = now(), failure_reason = $2 "
+             "WHERE subscription_id = $1::uuid AND state = 'PENDING' RETURNING id",
+             subscription_id, reason);
   return static_cast<int>(r.size());
 }
 
@@ -253,7 +264,8 @@ absl::StatusOr<std::vector<std::pair<WebhookDelivery, std::string>>> Repository:
   const auto [after_micros, after_id] = SplitPageKey(page.after);
   absl::StatusOr<int64_t> micros = AfterMicros(after_micros);
   if (!micros.ok()) return micros.status();
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = PgExec(
+      tx,
       absl::StrCat("SELECT id::text, event_id, event_type, state, ", SqlMicros("created_at"), ", ",
                    SqlMicros("next_attempt_at"), ", coalesce(", SqlMicros("finished_at"),
                    ", 0), failure_reason FROM deliveries WHERE subscription_id = $1::uuid "
@@ -282,11 +294,12 @@ absl::StatusOr<std::vector<std::pair<WebhookDelivery, std::string>>> Repository:
     out.emplace_back(std::move(d), PageKey(row[4].as<std::string>(), row[0].as<std::string>()));
   }
   if (ids.empty()) return out;
-  pqxx::result a = tx.exec_params(
-      absl::StrCat("SELECT delivery_id::text, number, ", SqlMicros("started_at"),
-                   ", http_status, error, duration_ms FROM delivery_attempts "
-                   "WHERE delivery_id::text = ANY($1::text[]) ORDER BY delivery_id, number"),
-      PgTextArray(ids));
+  pqxx::result a =
+      PgExec(tx,
+             absl::StrCat("SELECT delivery_id::text, number, ", SqlMicros("started_at"),
+                          ", http_status, error, duration_ms FROM delivery_attempts "
+                          "WHERE delivery_id::text = ANY($1::text[]) ORDER BY delivery_id, number"),
+             PgTextArray(ids));
   for (const auto& row : a) {
     const std::string delivery_id = row[0].as<std::string>();
     for (auto& [d, key] : out) {

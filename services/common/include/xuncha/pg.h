@@ -127,6 +127,29 @@ class PgPool {
   int open_ = 0;  // connections handed out or idle
 };
 
+// The name PgExec prepares `sql` under: derived from the text, so the same query gets the same
+// name on every connection and two different queries never share one.
+std::string PreparedStatementName(absl::string_view sql);
+
+// Runs a parameterised statement as a prepared statement: PostgreSQL parses and plans it once per
+// connection instead of on every call. Parsing and planning were most of the server's time on a
+// one-row read (tests/bench/RESULTS.md). libpqxx registers the statement with the server lazily,
+// on first use on each connection, and re-defining a name with the same text is a no-op.
+template <typename... Args>
+pqxx::result PgExec(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  const std::string name = PreparedStatementName(sql);
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
+// PgExec for a statement that must return exactly one row (pqxx::unexpected_rows otherwise).
+template <typename... Args>
+pqxx::row PgExec1(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  const std::string name = PreparedStatementName(sql);
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared1(name, std::forward<Args>(args)...);
+}
+
 // Maps a libpqxx/PostgreSQL failure to a status: broken connection → UNAVAILABLE, statement
 // timeout → DEADLINE_EXCEEDED, unique violation → ALREADY_EXISTS, and so on.
 absl::Status StatusFromPgException(const std::exception& e);
