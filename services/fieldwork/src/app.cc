@@ -951,7 +951,9 @@ absl::StatusOr<v1::DocumentRequest> FieldworkApp::ReviewDocument(
 absl::Status FieldworkApp::CheckUpload(pqxx::transaction_base& tx, const RequestContext& rc,
                                        const v1::UploadEvidenceRequest& metadata) {
   ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, metadata.engagement_id()));
-  if (!access.CanWriteRecords()) return Denied("add evidence to this engagement");
+  if (!CanUploadEvidence(access, metadata.has_attach_to())) {
+    return Denied("add evidence to this engagement");
+  }
   if (!metadata.has_attach_to()) return absl::OkStatus();
   return CheckAttach(tx, access, metadata.engagement_id(), metadata.attach_to(), "attach_to");
 }

@@ -509,6 +509,10 @@ absl::Status ValidateEvidenceTarget(absl::string_view field, const v1::EvidenceT
   return ValidateId(absl::StrCat(field, ".id"), target.id());
 }
 
+bool CanUploadEvidence(const EngagementAccess& access, bool attached) {
+  return access.CanWriteRecords() || (access.liaison && !attached);
+}
+
 bool CanAttachEvidence(const EngagementAccess& access, v1::EvidenceTarget::Kind kind) {
   switch (kind) {
     case v1::EvidenceTarget::INTERVIEW:

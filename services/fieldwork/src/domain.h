@@ -130,6 +130,11 @@ absl::Status ValidateEvidenceMetadata(const v1::UploadEvidenceRequest& metadata)
 absl::Status ValidateEvidenceTarget(absl::string_view field, const v1::EvidenceTarget& target);
 // Who may attach files to a record of this kind: whoever may write that record.
 bool CanAttachEvidence(const EngagementAccess& access, v1::EvidenceTarget::Kind kind);
+// Who may add a file to the engagement: whoever writes its records, and the unit liaison of the
+// inspected unit for files attached to nothing (the evidence behind its rectification claims,
+// which rectification accepts from fieldwork.evidence.linked); the liaison attaches nothing to
+// the group's records.
+bool CanUploadEvidence(const EngagementAccess& access, bool attached);
 // Download through one engagement the file is linked to: the caller must read the engagement's
 // records and, for every record of that engagement the file is attached to, that record (an
 // interview attachment is as confidential as the interview). The unit liaison never reads

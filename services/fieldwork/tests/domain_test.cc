@@ -399,6 +399,11 @@ TEST(FieldworkEvidenceTest, AttachmentsNarrowWhoReadsAFile) {
   EXPECT_FALSE(CanAttachEvidence(staff, K::INTERVIEW));
   EXPECT_TRUE(CanAttachEvidence(staff, K::PETITION));
   EXPECT_FALSE(CanAttachEvidence(liaison, K::DOCUMENT_REQUEST));
+  // The liaison adds rectification evidence to the engagement, attached to nothing.
+  EXPECT_TRUE(CanUploadEvidence(liaison, false));
+  EXPECT_FALSE(CanUploadEvidence(liaison, true));
+  EXPECT_TRUE(CanUploadEvidence(member, true));
+  EXPECT_FALSE(CanUploadEvidence(above, false));
 
   v1::EvidenceTarget target;
   EXPECT_EQ(ValidateEvidenceTarget("attach_to", target).code(), absl::StatusCode::kInvalidArgument);

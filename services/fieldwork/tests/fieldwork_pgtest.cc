@@ -631,9 +631,12 @@ TEST_F(FieldworkTest, EvidenceIsStoredOnceAndDownloadChecksVisibility) {
   EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "content")) << s.error_message();
   EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
-  // The liaison cannot upload or read; group 2 cannot read (not found: existence is secret).
-  EXPECT_EQ(stub_->UploadEvidence(Ctx(liaison_).get(), up, &second).error_code(),
-            StatusCode::PERMISSION_DENIED);
+  // The liaison adds files (the evidence behind its rectification claims; these bytes are stored
+  // already, so still one file) but cannot read them; group 2 cannot read (not found: existence
+  // is secret).
+  ASSERT_TRUE(stub_->UploadEvidence(Ctx(liaison_).get(), up, &second).ok());
+  EXPECT_EQ(second.sha256(), first.sha256());
+  EXPECT_EQ(Count("SELECT count(*) FROM evidence_files"), 1);
   v1::GetEvidenceRequest get;
   get.set_sha256(first.sha256());
   common::v1::FileContent file;
@@ -1169,6 +1172,26 @@ TEST_F(FieldworkTest, EvidenceAttachedToRecordsIsReadThroughThem) {
             StatusCode::NOT_FOUND);
   EXPECT_TRUE(stub_->GetEvidence(Ctx(city_staff_).get(), get, &file).ok());
   EXPECT_TRUE(stub_->GetEvidence(Ctx(above).get(), get, &file).ok());
+
+  // The inspected unit's liaison adds the evidence behind its rectification claims (attached to
+  // nothing), but attaches nothing to the group's records, and another unit's liaison adds
+  // nothing here.
+  v1::UploadEvidenceRequest claim;
+  claim.set_engagement_id(group1_.id());
+  claim.set_filename("整改完成情况.pdf");
+  claim.set_content_type("application/pdf");
+  claim.set_content("rectification proof bytes");
+  v1::Evidence proof;
+  s = stub_->UploadEvidence(Ctx(liaison_).get(), claim, &proof);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(proof.sha256().size(), 64u);
+  const std::string other_liaison = Token("", "", {"UNIT_LIAISON"}, "", "c1.d8");
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(other_liaison).get(), claim, &proof).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  claim.mutable_attach_to()->set_kind(v1::EvidenceTarget::INTERVIEW);
+  claim.mutable_attach_to()->set_id(created.id());
+  EXPECT_EQ(stub_->UploadEvidence(Ctx(liaison_).get(), claim, &proof).error_code(),
+            StatusCode::PERMISSION_DENIED);
 }
 
 // --- Streamed uploads -------------------------------------------------------------------------
@@ -1249,7 +1272,7 @@ TEST_F(FieldworkTest, StreamedUploadsAreHashedOnTheWayAndStoppedAtTheLimit) {
   // No access: refused before any data; a stream without metadata first: refused.
   {
     v1::Evidence ignored;
-    auto ctx = Ctx(liaison_);
+    auto ctx = Ctx(other_member_);  // a member of another group
     auto writer = stub_->UploadEvidenceStream(ctx.get(), &ignored);
     writer->Write(metadata("x.txt"));
     writer->WritesDone();
