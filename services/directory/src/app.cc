@@ -22,14 +22,6 @@ bool CanEditPeople(const Principal& p, const OfficeRef& office) {
   return p.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF"});
 }
 
-template <typename T>
-std::string NextToken(std::vector<T>& items, int page_size,
-                      const std::function<std::string(const T&)>& key) {
-  if (static_cast<int>(items.size()) <= page_size) return "";
-  items.resize(page_size);
-  return EncodePageToken(key(items.back()));
-}
-
 }  // namespace
 
 DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay, TokenSigner signer,

@@ -216,10 +216,8 @@ absl::StatusOr<v1::ListInterviewsResponse> FieldworkApp::ListInterviews(
         }
         auto items = Repository::ListInterviews(tx, request.engagement_id(), page);
         v1::ListInterviewsResponse out;
-        if (static_cast<int>(items.size()) > page.size) {
-          items.resize(page.size);
-          out.set_next_page_token(EncodePageToken(Repository::InterviewPageKey(items.back())));
-        }
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return Repository::InterviewPageKey(x); }));
         for (auto& i : items) *out.add_interviews() = std::move(i);
         return out;
       });
@@ -309,10 +307,8 @@ absl::StatusOr<v1::ListInterviewOutlinesResponse> FieldworkApp::ListInterviewOut
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListInterviewOutlinesResponse> {
         auto items = Repository::ListOutlines(tx, filter, page);
         v1::ListInterviewOutlinesResponse out;
-        if (static_cast<int>(items.size()) > page.size) {
-          items.resize(page.size);
-          out.set_next_page_token(EncodePageToken(Repository::OutlinePageKey(items.back())));
-        }
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return Repository::OutlinePageKey(x); }));
         for (auto& o : items) *out.add_outlines() = std::move(o.outline);
         return out;
       });
@@ -422,10 +418,8 @@ absl::StatusOr<v1::ListInterviewOutlinesResponse> FieldworkApp::ListEngagementIn
         filter.category = request.category();
         auto items = Repository::ListOutlines(tx, filter, page);
         v1::ListInterviewOutlinesResponse out;
-        if (static_cast<int>(items.size()) > page.size) {
-          items.resize(page.size);
-          out.set_next_page_token(EncodePageToken(Repository::OutlinePageKey(items.back())));
-        }
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return Repository::OutlinePageKey(x); }));
         for (auto& o : items) *out.add_outlines() = std::move(o.outline);
         return out;
       });
@@ -648,11 +642,8 @@ absl::StatusOr<v1::ListPetitionsResponse> FieldworkApp::ListPetitions(
         if (!CanReadPetitions(access)) return Denied("read petitions of this engagement");
         auto items = Repository::ListPetitions(tx, request.engagement_id(), page);
         v1::ListPetitionsResponse out;
-        if (static_cast<int>(items.size()) > page.size) {
-          items.resize(page.size);
-          out.set_next_page_token(
-              EncodePageToken(PageKey(items.back().received_on(), items.back().id())));
-        }
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return PageKey(x.received_on(), x.id()); }));
         for (auto& p : items) *out.add_petitions() = std::move(p);
         return out;
       });
@@ -868,11 +859,8 @@ absl::StatusOr<v1::ListDocumentRequestsResponse> FieldworkApp::ListDocumentReque
         }
         auto items = Repository::ListDocumentRequests(tx, request.engagement_id(), page);
         v1::ListDocumentRequestsResponse out;
-        if (static_cast<int>(items.size()) > page.size) {
-          items.resize(page.size);
-          out.set_next_page_token(
-              EncodePageToken(Repository::DocumentRequestPageKey(items.back())));
-        }
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return Repository::DocumentRequestPageKey(x); }));
         for (auto& d : items) *out.add_document_requests() = ViewFor(access, std::move(d));
         return out;
       });

@@ -19,14 +19,6 @@ namespace {
 
 using Member = EngagementSnapshot::Member;
 
-template <typename T>
-std::string NextToken(std::vector<T>& items, int page_size,
-                      const std::function<std::string(const T&)>& key) {
-  if (static_cast<int>(items.size()) <= page_size) return "";
-  items.resize(page_size);
-  return EncodePageToken(key(items.back()));
-}
-
 // A directory failure as seen from one of our fields. For targets, "not visible to the caller"
 // means "outside the caller's office tree", which is what the caller needs to hear.
 absl::Status FromDirectory(const absl::Status& s, const std::string& field, absl::string_view what,

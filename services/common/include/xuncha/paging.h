@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -27,5 +28,14 @@ std::pair<std::string, std::string> SplitPageKey(const std::string& key);
 // exact, unlike extract(epoch) as a float.
 std::string SqlMicros(const std::string& column);
 void SetTimestampMicros(google::protobuf::Timestamp* ts, int64_t micros);
+
+// Lists read page_size + 1 rows to learn whether more follow: trims `items` to the page and
+// returns the next page's token ("" on the last page) from `key` of the last item kept.
+template <typename T, typename KeyFn>
+std::string NextToken(std::vector<T>& items, int page_size, KeyFn key) {
+  if (static_cast<int>(items.size()) <= page_size) return "";
+  items.resize(page_size);
+  return EncodePageToken(key(items.back()));
+}
 
 }  // namespace xuncha
