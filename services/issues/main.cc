@@ -3,6 +3,7 @@
 #include "src/app.h"
 #include "src/grpc_service.h"
 #include "xuncha/engagements.h"
+#include "xuncha/periodic.h"
 #include "xuncha/service_main.h"
 #include "xuncha/status.h"
 
@@ -29,7 +30,14 @@ absl::Status Run(const xuncha::Config& config) {
   ASSIGN_OR_RETURN(ServerOptions options,
                    ServerOptionsFromConfig(config, "127.0.0.1:7104", *base.pool));
   GrpcServer server(options, {&service});
-  return ServeUntilSignal(server, base.relay.get(), {engagements.get()});
+  // Statistics read the summary plus its pending deltas: folding often keeps the deltas few
+  // (each create appends five rows) and so the dashboard's read short.
+  ASSIGN_OR_RETURN(absl::Duration fold_interval,
+                   config.GetDuration("stats_fold_interval", absl::Seconds(1)));
+  PeriodicTask fold(
+      "issue statistics fold", fold_interval, [&app] { return app.CompactCounts(); },
+      /*log_counts=*/false);
+  return ServeUntilSignal(server, base.relay.get(), {engagements.get()}, {&fold});
 }
 
 }  // namespace

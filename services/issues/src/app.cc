@@ -10,6 +10,7 @@
 #include "xuncha/calendar.h"
 #include "xuncha/change.h"
 #include "xuncha/engagements.h"
+#include "xuncha/periodic.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 
@@ -817,10 +818,17 @@ absl::StatusOr<v1::IssueStats> IssuesApp::GetIssueStats(const RequestContext& rc
             return Denied("count the issues of", absl::StrCat("offices/", org));
           }
         }
-        return RollUp(Repository::StatsRows(tx, path, request.round(), request.engagement_id()),
-                      path);
+        return RollUpCounts(
+            Repository::CountRows(tx, path, request.round(), request.engagement_id()), path);
       },
       {.isolation = Isolation::kRepeatableRead, .read_only = true});
+}
+
+absl::StatusOr<int> IssuesApp::CompactCounts() {
+  return pool_.TransactWith<int>([](pqxx::work& tx) -> absl::StatusOr<int> {
+    if (!TryScanLock(tx, "issue_counts")) return 0;  // another replica is folding now
+    return Repository::CompactCounts(tx);
+  });
 }
 
 }  // namespace xuncha::issues

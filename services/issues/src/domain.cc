@@ -259,29 +259,26 @@ std::vector<v1::CategoryGroup> GroupByHeading(const std::vector<ReportedIssue>& 
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-v1::IssueStats RollUp(const std::vector<StatsRow>& rows, absl::string_view root_path) {
-  std::map<std::string, std::pair<std::string, int64_t>> by_category;
+namespace {
+
+// The figures of IssueStats before they are laid out: RollUp and RollUpCounts fill it from
+// their kinds of rows, Emit lays it out the one way both answer.
+struct Tally {
+  std::map<std::string, std::pair<std::string, int64_t>> by_category;  // id → (name, count)
   std::map<std::string, int64_t> by_discipline, by_severity, by_source, by_state;
   std::map<std::string, std::pair<std::string, int64_t>> own;  // office id → (path, count)
   int64_t total = 0;
-  for (const auto& r : rows) {
-    if (!PathWithin(r.office_path, root_path)) continue;
-    total += r.count;
-    auto& c = by_category[r.heading_id];
-    c.first = r.heading_name;
-    c.second += r.count;
-    by_discipline[r.discipline_type.empty() ? "DISCIPLINE_TYPE_UNSPECIFIED" : r.discipline_type] +=
-        r.count;
-    by_severity[r.severity] += r.count;
-    by_source[r.source] += r.count;
-    by_state[r.state] += r.count;
-    auto& o = own[r.office_id];
-    o.first = r.office_path;
-    o.second += r.count;
-  }
+};
+
+std::string DisciplineKey(const std::string& stored) {
+  return stored.empty() ? "DISCIPLINE_TYPE_UNSPECIFIED" : stored;
+}
+
+v1::IssueStats Emit(const Tally& t) {
   v1::IssueStats out;
-  out.set_total(total);
-  for (const auto& [id, c] : by_category) {
+  out.set_total(t.total);
+  for (const auto& [id, c] : t.by_category) {
+    if (c.second == 0) continue;
     auto* x = out.add_by_category();
     x->set_key(id);
     x->set_label(c.first);
@@ -290,20 +287,23 @@ v1::IssueStats RollUp(const std::vector<StatsRow>& rows, absl::string_view root_
   auto fill = [](const std::map<std::string, int64_t>& m,
                  google::protobuf::RepeatedPtrField<v1::Count>* dst) {
     for (const auto& [k, n] : m) {
+      if (n == 0) continue;
       auto* x = dst->Add();
       x->set_key(k);
       x->set_label(k);
       x->set_count(n);
     }
   };
-  fill(by_discipline, out.mutable_by_discipline_type());
-  fill(by_severity, out.mutable_by_severity());
-  fill(by_source, out.mutable_by_source());
-  fill(by_state, out.mutable_by_state());
+  fill(t.by_discipline, out.mutable_by_discipline_type());
+  fill(t.by_severity, out.mutable_by_severity());
+  fill(t.by_source, out.mutable_by_source());
+  fill(t.by_state, out.mutable_by_state());
   // An office's total counts every office whose path lies under its own (a city sees its
   // counties' issues added to its own).
-  std::vector<std::pair<std::string, std::pair<std::string, int64_t>>> offices(own.begin(),
-                                                                               own.end());
+  std::vector<std::pair<std::string, std::pair<std::string, int64_t>>> offices;
+  for (const auto& o : t.own) {
+    if (o.second.second != 0) offices.push_back(o);
+  }
   std::sort(offices.begin(), offices.end(),
             [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
   for (const auto& [id, o] : offices) {
@@ -318,6 +318,53 @@ v1::IssueStats RollUp(const std::vector<StatsRow>& rows, absl::string_view root_
     x->set_total(sum);
   }
   return out;
+}
+
+}  // namespace
+
+v1::IssueStats RollUp(const std::vector<StatsRow>& rows, absl::string_view root_path) {
+  Tally t;
+  for (const auto& r : rows) {
+    if (!PathWithin(r.office_path, root_path)) continue;
+    t.total += r.count;
+    auto& c = t.by_category[r.heading_id];
+    c.first = r.heading_name;
+    c.second += r.count;
+    t.by_discipline[DisciplineKey(r.discipline_type)] += r.count;
+    t.by_severity[r.severity] += r.count;
+    t.by_source[r.source] += r.count;
+    t.by_state[r.state] += r.count;
+    auto& o = t.own[r.office_id];
+    o.first = r.office_path;
+    o.second += r.count;
+  }
+  return Emit(t);
+}
+
+v1::IssueStats RollUpCounts(const std::vector<CountRow>& rows, absl::string_view root_path) {
+  Tally t;
+  for (const auto& r : rows) {
+    if (!PathWithin(r.office_path, root_path)) continue;
+    if (r.dimension == "heading") {
+      auto& c = t.by_category[r.key];
+      c.first = r.label;
+      c.second += r.count;
+    } else if (r.dimension == "discipline") {
+      t.by_discipline[DisciplineKey(r.key)] += r.count;
+    } else if (r.dimension == "severity") {
+      t.by_severity[r.key] += r.count;
+    } else if (r.dimension == "source") {
+      t.by_source[r.key] += r.count;
+    } else if (r.dimension == "state") {
+      // Every issue has exactly one state: the state rows are the issue counts.
+      t.by_state[r.key] += r.count;
+      t.total += r.count;
+      auto& o = t.own[r.office_id];
+      o.first = r.office_path;
+      o.second += r.count;
+    }
+  }
+  return Emit(t);
 }
 
 // ---------------------------------------------------------------------------------------------

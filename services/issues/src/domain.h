@@ -90,6 +90,23 @@ struct StatsRow {
 // (own + every office below) totals.
 v1::IssueStats RollUp(const std::vector<StatsRow>& rows, absl::string_view root_path);
 
+// One row of the summary (migration 0002): how many issues of one office have `key` in one
+// dimension — "heading" (key: the heading id, label: its name), "discipline", "severity",
+// "source" or "state" (keys: the stored enum names, "" for no discipline type). Every issue
+// counts once in each dimension.
+struct CountRow {
+  std::string office_id;
+  std::string office_path;
+  std::string dimension;
+  std::string key;
+  std::string label;
+  int64_t count = 0;
+};
+
+// The same answer as RollUp over the issues these marginal counts were taken from; totals and
+// the per-office figures come from the "state" rows.
+v1::IssueStats RollUpCounts(const std::vector<CountRow>& rows, absl::string_view root_path);
+
 // --- Names -----------------------------------------------------------------------------------
 
 std::string StateName(Issue::State state);

@@ -431,6 +431,75 @@ std::string Repository::OfficePath(pqxx::transaction_base& tx, const std::string
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
+std::vector<CountRow> Repository::CountRows(pqxx::transaction_base& tx,
+                                            const std::string& within_path,
+                                            const std::string& round_id,
+                                            const std::string& engagement_id) {
+  // One engagement is read at the engagement grain; anything wider at the office-and-round
+  // grain, a few dozen rows per round however many issues and engagements there are. The
+  // pending deltas (few: they are folded every second) are read either way. Heading names are
+  // joined after summing.
+  const bool one_engagement = !engagement_id.empty();
+  const std::string where =
+      " WHERE office_path <@ $1::ltree AND ($2 = '' OR round_id = $2) "
+      "AND ($3 = '' OR engagement_id = $3)";
+  const std::string round_where =
+      " WHERE office_path <@ $1::ltree AND ($2 = '' OR round_id = $2) AND $3 = ''";
+  pqxx::result rows = PgExec(
+      tx,
+      "WITH counted AS ("
+      "  SELECT office_id, office_path, dimension, key, n FROM " +
+          (one_engagement ? "issue_counts" + where : "issue_round_counts" + round_where) +
+          "  UNION ALL "
+          "  SELECT office_id, office_path, dimension, key, n FROM issue_count_deltas" +
+          where +
+          "), summed AS ("
+          "  SELECT office_id, office_path::text AS office_path, dimension, key, sum(n) AS n "
+          "  FROM counted GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) "
+          "SELECT s.office_id, s.office_path, s.dimension, s.key, coalesce(h.name, ''), "
+          "s.n::bigint FROM summed s "
+          "LEFT JOIN taxonomy_entries h ON s.dimension = 'heading' AND h.id::text = s.key",
+      within_path, round_id, engagement_id);
+  std::vector<CountRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int64_t>()});
+  }
+  return out;
+}
+
+int Repository::CompactCounts(pqxx::work& tx) {
+  // The DELETE takes the deltas committed before it started; a delta still uncommitted stays
+  // for the next run. Deleting and adding in one transaction means a reader sees each delta
+  // exactly once. Keys whose count falls to zero are dropped (a state everyone has left).
+  pqxx::row r = PgExec1(
+      tx,
+      "WITH moved AS (DELETE FROM issue_count_deltas RETURNING *), "
+      "summed AS (SELECT office_id, office_path, round_id, engagement_id, dimension, key, "
+      "  sum(n) AS n, count(*) AS rows FROM moved GROUP BY 1, 2, 3, 4, 5, 6), "
+      "by_engagement AS (INSERT INTO issue_counts AS c (office_id, office_path, round_id, "
+      "  engagement_id, dimension, key, n) "
+      "  SELECT office_id, office_path, round_id, engagement_id, dimension, key, n FROM summed "
+      "  WHERE n <> 0 "
+      "  ON CONFLICT (engagement_id, dimension, key, office_id, office_path, round_id) "
+      "  DO UPDATE SET n = c.n + excluded.n RETURNING 1), "
+      "by_round AS (INSERT INTO issue_round_counts AS c (office_id, office_path, round_id, "
+      "  dimension, key, n) "
+      "  SELECT office_id, office_path, round_id, dimension, key, sum(n) FROM summed "
+      "  GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 "
+      "  ON CONFLICT (office_id, office_path, round_id, dimension, key) "
+      "  DO UPDATE SET n = c.n + excluded.n RETURNING 1) "
+      "SELECT coalesce(sum(rows), 0)::int, (SELECT count(*) FROM by_engagement), "
+      "(SELECT count(*) FROM by_round) FROM summed");
+  const int moved = r[0].as<int>();
+  if (moved > 0) {
+    PgExec(tx, "DELETE FROM issue_counts WHERE n = 0");
+    PgExec(tx, "DELETE FROM issue_round_counts WHERE n = 0");
+  }
+  return moved;
+}
+
 std::vector<StatsRow> Repository::StatsRows(pqxx::transaction_base& tx,
                                             const std::string& within_path,
                                             const std::string& round_id,

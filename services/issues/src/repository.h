@@ -113,6 +113,16 @@ class Repository {
   // --- statistics
   // The path of an office known from the engagement replica ("" when none).
   static std::string OfficePath(pqxx::transaction_base& tx, const std::string& office_id);
+  // The summary's counts (folded plus pending deltas, migration 0002) of the offices within
+  // `within_path`, optionally of one round or one engagement; zero sums left out.
+  static std::vector<CountRow> CountRows(pqxx::transaction_base& tx, const std::string& within_path,
+                                         const std::string& round_id,
+                                         const std::string& engagement_id);
+  // Folds the committed deltas into the summary; returns how many delta rows were folded.
+  // The caller holds the scan lock: one folder at a time.
+  static int CompactCounts(pqxx::work& tx);
+  // The same figures recounted from the issues themselves (a full scan): what the summary
+  // must always agree with; tests and benchmarks check it.
   static std::vector<StatsRow> StatsRows(pqxx::transaction_base& tx, const std::string& within_path,
                                          const std::string& round_id,
                                          const std::string& engagement_id);

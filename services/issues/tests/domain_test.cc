@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <tuple>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace xuncha::issues {
 namespace {
@@ -287,6 +291,59 @@ TEST(StatisticsTest, RollUpAddsCountiesToTheCity) {
   // "c1.a" is not an ancestor of "c1.ab": label-wise comparison.
   rows.push_back({"x", "c1.ab", "h1", "党的领导", "", "GENERAL", "OTHER", "DRAFT", 7});
   EXPECT_EQ(RollUp(rows, "c1.a").total(), 9);
+}
+
+// The summary's rows for `rows`: each combination counted once in each of its five values.
+std::vector<CountRow> Marginals(const std::vector<StatsRow>& rows) {
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
+           std::pair<std::string, int64_t>>
+      m;
+  for (const auto& r : rows) {
+    auto add = [&](const std::string& dimension, const std::string& key, const std::string& label) {
+      auto& v = m[{r.office_id, r.office_path, dimension, key}];
+      v.first = label;
+      v.second += r.count;
+    };
+    add("heading", r.heading_id, r.heading_name);
+    add("discipline", r.discipline_type, "");
+    add("severity", r.severity, "");
+    add("source", r.source, "");
+    add("state", r.state, "");
+  }
+  std::vector<CountRow> out;
+  for (const auto& [k, v] : m) {
+    out.push_back(
+        {std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), v.first, v.second});
+  }
+  return out;
+}
+
+TEST(StatisticsTest, SummaryCountsGiveTheSameAnswerAsTheRowsTheyCount) {
+  std::vector<StatsRow> rows = {
+      {"city", "c1", "h1", "党的领导", "POLITICAL", "GRAVE", "INTERVIEW", "CONFIRMED", 2},
+      {"city", "c1", "h2", "党的建设", "", "GENERAL", "DOCUMENT", "DRAFT", 1},
+      {"city", "c1", "h2", "党的建设", "WORK", "GENERAL", "DOCUMENT", "DRAFT", 6},
+      {"county-a", "c1.a", "h1", "党的领导", "INTEGRITY", "GENERAL", "PETITION", "FED_BACK", 4},
+      {"county-b", "c1.b", "h2", "党的建设", "INTEGRITY", "SERIOUS", "DOCUMENT", "FED_BACK", 3},
+      {"town", "c1.a.t", "h2", "党的建设", "WORK", "GENERAL", "OTHER", "DRAFT", 5},
+      {"other-city", "c2", "h1", "党的领导", "WORK", "GENERAL", "OTHER", "DRAFT", 100},
+      {"x", "c1.ab", "h1", "党的领导", "", "GENERAL", "OTHER", "DRAFT", 7},
+  };
+  const std::vector<CountRow> counts = Marginals(rows);
+  for (const char* root : {"c1", "c1.a", "c1.b", "c2", "c3"}) {
+    const v1::IssueStats want = RollUp(rows, root);
+    const v1::IssueStats got = RollUpCounts(counts, root);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(want, got))
+        << root << "\nwant " << want.ShortDebugString() << "\ngot  " << got.ShortDebugString();
+  }
+  EXPECT_EQ(RollUpCounts(counts, "c1").total(), 28);
+  // A key whose count has fallen to zero (every issue left that state) is not reported.
+  std::vector<CountRow> drained = counts;
+  drained.push_back({"city", "c1", "state", "VERIFYING", "", 3});
+  drained.push_back({"city", "c1", "state", "VERIFYING", "", -3});
+  const v1::IssueStats city = RollUpCounts(drained, "c1");
+  for (const auto& c : city.by_state()) EXPECT_NE(c.key(), "VERIFYING");
+  EXPECT_EQ(city.total(), 28);
 }
 
 }  // namespace

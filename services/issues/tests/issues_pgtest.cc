@@ -6,10 +6,15 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include <atomic>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "process.h"
+#include "repository.h"
 #include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/audit.h"
@@ -49,11 +54,15 @@ class IssuesTest : public ::testing::Test {
     signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
     stream_prefix_ = testing::UniqueName("test:");
     address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
-    ASSERT_TRUE(process_.Start(
-        {XUNCHA_ISSUES_BIN, "--listen=" + address_, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + dir_ + "/public.pem",
-         "--event_stream_prefix=" + stream_prefix_},
-        dir_ + "/issues.log"));
+    std::vector<std::string> argv = {XUNCHA_ISSUES_BIN,
+                                     "--listen=" + address_,
+                                     "--db_url=" + db_.url(),
+                                     "--redis=" + testing::RedisAddress(),
+                                     "--token_public_key_file=" + dir_ + "/public.pem",
+                                     "--event_stream_prefix=" + stream_prefix_};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    service_argv_ = argv;
+    ASSERT_TRUE(process_.Start(argv, dir_ + "/issues.log"));
     ASSERT_TRUE(testing::WaitForServing(address_, 20000))
         << testing::ReadFile(dir_ + "/issues.log");
     grpc::ChannelArguments args;
@@ -246,6 +255,8 @@ class IssuesTest : public ::testing::Test {
     return out;
   }
 
+  std::vector<std::string> extra_args_;  // set by a derived fixture's constructor
+  std::vector<std::string> service_argv_;
   testing::TestDatabase db_;
   std::string dir_, stream_prefix_, address_;
   ChildProcess process_;
@@ -777,6 +788,274 @@ TEST_F(IssuesTest, LedgerExportsTenThousandRowsAsXlsxAndCsv) {
   s = stub_->ExportIssues(Ctx(city_staff_).get(), req, &csv);
   EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(), "format: must be xlsx or csv");
+}
+
+// Statistics are read from the summary (migration 0002), not from the issues. The service's
+// fold is put off for the whole test so that the test decides when deltas are folded: answers
+// are compared with a recount of the issues table both with deltas pending and after folding.
+class IssueCountsTest : public IssuesTest {
+ protected:
+  IssueCountsTest() { extra_args_ = {"--stats_fold_interval=1h"}; }
+
+  // What the old statistics computed: a GROUP BY over the issues themselves.
+  v1::IssueStats Recount(const std::string& path, const std::string& round,
+                         const std::string& engagement) {
+    auto out =
+        pool_->TransactWith<v1::IssueStats>([&](pqxx::work& tx) -> absl::StatusOr<v1::IssueStats> {
+          return RollUp(Repository::StatsRows(tx, path, round, engagement), path);
+        });
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.value_or(v1::IssueStats());
+  }
+
+  int Fold() {
+    auto folded = pool_->TransactWith<int>(
+        [](pqxx::work& tx) -> absl::StatusOr<int> { return Repository::CompactCounts(tx); });
+    EXPECT_TRUE(folded.ok()) << folded.status();
+    return folded.value_or(-1);
+  }
+
+  // Every way of asking (whole office, an office below, a round, an engagement; city and
+  // county callers) answers exactly what a recount of the issues answers.
+  void ExpectSummaryMatchesRecount(const std::string& when) {
+    struct Ask {
+      std::string token, org, round, engagement, path;
+    };
+    const std::vector<Ask> asks = {
+        {city_staff_, "", "", "", "c1"},
+        {city_staff_, county_a_, "", "", "c1.a"},
+        {county_a_staff_, "", "", "", "c1.a"},
+        {city_staff_, "", round_, "", "c1"},
+        {city_staff_, "", "", city_engagement_.id(), "c1"},
+        {county_a_staff_, "", "", county_engagement_.id(), "c1.a"},
+    };
+    for (const auto& a : asks) {
+      v1::GetIssueStatsRequest req;
+      req.set_org(a.org);
+      req.set_round(a.round);
+      req.set_engagement_id(a.engagement);
+      v1::IssueStats got;
+      grpc::Status s = stub_->GetIssueStats(Ctx(a.token).get(), req, &got);
+      ASSERT_TRUE(s.ok()) << when << ": " << s.error_message();
+      const v1::IssueStats want = Recount(a.path, a.round, a.engagement);
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(want, got))
+          << when << " org=" << a.org << " round=" << a.round << " engagement=" << a.engagement
+          << "\nrecount " << want.ShortDebugString() << "\nsummary " << got.ShortDebugString();
+    }
+  }
+
+  int Deltas() { return CountRows("SELECT count(*) FROM issue_count_deltas"); }
+};
+
+TEST_F(IssueCountsTest, SummaryMatchesARecountThroughTheLifecycle) {
+  // Creates in both offices with different categories and severities.
+  std::vector<Issue> city;
+  for (int i = 0; i < 6; ++i) {
+    city.push_back(Create(member_, NewIssue(city_engagement_, absl::StrCat("市局问题", i),
+                                            i % 2 ? four_winds_category_ : appointment_category_,
+                                            i % 3 ? Issue::SERIOUS : Issue::GRAVE)));
+  }
+  Issue other =
+      Create(other_member_, NewIssue(other_engagement_, "教育局问题", four_winds_category_));
+  for (int i = 0; i < 3; ++i) {
+    Create(county_member_, NewIssue(county_engagement_, absl::StrCat("乡镇问题", i),
+                                    four_winds_category_, Issue::GENERAL));
+  }
+  EXPECT_GT(Deltas(), 0);  // nothing folded yet: the answers below sum the pending deltas
+  ExpectSummaryMatchesRecount("after creates, unfolded");
+  v1::IssueStats stats;
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.total(), 10);
+
+  EXPECT_GT(Fold(), 0);
+  EXPECT_EQ(Deltas(), 0);
+  ExpectSummaryMatchesRecount("after creates, folded");
+
+  // Transitions: verification, confirmation, dismissal, then the report takes the confirmed
+  // issues (one statement for all) and its feedback moves them again.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(StartVerification(member_, city[i].id()).ok());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Confirm(member_, city[i].id()).ok());
+  v1::DismissIssueRequest dismiss;
+  dismiss.set_id(city[4].id());
+  dismiss.mutable_dismissal()->set_unit_explanation("系按规定发放的加班补助");
+  dismiss.mutable_dismissal()->set_group_reason("经核实有审批手续，不构成问题");
+  Issue dismissed;
+  ASSERT_TRUE(stub_->DismissIssue(Ctx(member_).get(), dismiss, &dismissed).ok());
+  ASSERT_TRUE(StartVerification(other_member_, other.id()).ok());
+  ExpectSummaryMatchesRecount("after transitions, unfolded");
+  Fold();
+  ExpectSummaryMatchesRecount("after transitions, folded");
+
+  v1::CreateReportRequest create;
+  create.set_engagement_id(city_engagement_.id());
+  create.set_summary("该局党组落实全面从严治党主体责任不到位");
+  Report report, out;
+  grpc::Status s = stub_->CreateReport(Ctx(leader_).get(), create, &report);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(report.issue_count(), 4);
+  ExpectSummaryMatchesRecount("after the report, unfolded");
+  v1::SubmitReportRequest submit;
+  submit.set_id(report.id());
+  ASSERT_TRUE(stub_->SubmitReport(Ctx(leader_).get(), submit, &out).ok());
+  v1::ApproveReportRequest approve;
+  approve.set_id(report.id());
+  ASSERT_TRUE(stub_->ApproveReport(Ctx(city_leading_).get(), approve, &out).ok());
+  v1::FeedBackReportRequest feed;
+  feed.set_id(report.id());
+  feed.set_feedback_date("2024-06-01");
+  feed.set_requirements("限期整改");
+  feed.set_rectification_plan_due("2024-07-01");
+  s = stub_->FeedBackReport(Ctx(leader_).get(), feed, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ExpectSummaryMatchesRecount("after feedback, unfolded");
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  std::map<std::string, int64_t> states;
+  for (const auto& c : stats.by_state()) states[c.key()] = c.count();
+  EXPECT_EQ(states["FED_BACK"], 4);
+  EXPECT_EQ(states["DISMISSED"], 1);
+  EXPECT_EQ(states["VERIFYING"], 1);
+  EXPECT_EQ(states["DRAFT"], 4);
+  EXPECT_EQ(states.count("CONFIRMED"), 0u);  // every confirmed issue has moved on
+  Fold();
+  ExpectSummaryMatchesRecount("after feedback, folded");
+  // Keys nobody holds any more are dropped, not kept at zero.
+  EXPECT_EQ(CountRows("SELECT count(*) FROM issue_counts WHERE n <= 0"), 0);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM issue_round_counts WHERE n <= 0"), 0);
+  // The two grains agree with each other.
+  EXPECT_EQ(CountRows("SELECT count(*) FROM (SELECT office_id, round_id, dimension, key, "
+                      "sum(n) FROM issue_counts GROUP BY 1, 2, 3, 4 EXCEPT "
+                      "SELECT office_id, round_id, dimension, key, n FROM issue_round_counts) x"),
+            0);
+  EXPECT_GT(CountRows("SELECT count(*) FROM issue_round_counts"), 0);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM issue_counts WHERE dimension = 'state' "
+                      "AND key IN ('CONFIRMED', 'REPORTED')"),
+            0);
+
+  // Changes made outside the RPCs (a bulk load, a correction of severity and category by SQL,
+  // a deletion) are counted too: the triggers see every statement on the table.
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pqxx::work& tx) -> absl::Status {
+                    tx.exec_params(
+                        "INSERT INTO issues (engagement_id, office_id, office_path, round_id, "
+                        "target_unit_id, target_unit_path, title, description, category_id, "
+                        "heading_id, severity, source, created_by) "
+                        "SELECT engagement_id, office_id, office_path, round_id, target_unit_id, "
+                        "target_unit_path, '批量问题' || g, '描述', category_id, heading_id, "
+                        "'GENERAL', 'OTHER', 'test' FROM issues, generate_series(1, 50) g "
+                        "WHERE id = $1::uuid",
+                        other.id());
+                    tx.exec_params(
+                        "UPDATE issues SET severity = 'GRAVE', category_id = $2::uuid, "
+                        "heading_id = (SELECT heading_id FROM taxonomy_entries "
+                        "WHERE id = $2::uuid) WHERE id = $1::uuid",
+                        city[5].id(), four_winds_category_);
+                    tx.exec("DELETE FROM issues WHERE title IN ('批量问题1', '批量问题2')");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ExpectSummaryMatchesRecount("after SQL changes, unfolded");
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.total(), 10 + 48);
+  Fold();
+  ExpectSummaryMatchesRecount("after SQL changes, folded");
+}
+
+TEST_F(IssueCountsTest, ConcurrentCreatesAndFoldsLoseNothing) {
+  constexpr int kThreads = 8, kEach = 15;
+  std::atomic<int> failed{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      // Two offices, one category: many creates append to the same summary keys at once.
+      const bool county = t % 2 == 1;
+      for (int i = 0; i < kEach; ++i) {
+        v1::CreateIssueRequest req;
+        *req.mutable_issue() = NewIssue(county ? county_engagement_ : city_engagement_,
+                                        absl::StrCat("并发问题", t, "-", i), four_winds_category_);
+        Issue out;
+        if (!stub_->CreateIssue(Ctx(county ? county_member_ : member_).get(), req, &out).ok()) {
+          ++failed;
+        }
+      }
+    });
+  }
+  // Folding while the writers commit: what a fold takes must be neither lost nor taken twice.
+  std::thread folder([&] {
+    while (!done) {
+      Fold();
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  for (auto& w : writers) w.join();
+  done = true;
+  folder.join();
+  EXPECT_EQ(failed.load(), 0);
+  ExpectSummaryMatchesRecount("after concurrent creates");
+  v1::IssueStats stats;
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.total(), kThreads * kEach);
+  std::map<std::string, std::pair<int64_t, int64_t>> offices;
+  for (const auto& o : stats.by_office()) offices[o.office_id()] = {o.own(), o.total()};
+  EXPECT_EQ(offices[city_], Totals(kThreads / 2 * kEach, kThreads * kEach));
+  EXPECT_EQ(offices[county_a_], Totals(kThreads / 2 * kEach, kThreads / 2 * kEach));
+  Fold();
+  EXPECT_EQ(Deltas(), 0);
+  ExpectSummaryMatchesRecount("after the last fold");
+}
+
+TEST_F(IssueCountsTest, TheMigrationBackFillsIssuesThatExistedBeforeIt) {
+  for (int i = 0; i < 4; ++i) {
+    Issue issue = Create(member_, NewIssue(city_engagement_, absl::StrCat("迁移前问题", i),
+                                           i % 2 ? four_winds_category_ : appointment_category_));
+    if (i < 2) {
+      ASSERT_TRUE(StartVerification(member_, issue.id()).ok());
+    }
+  }
+  Create(county_member_, NewIssue(county_engagement_, "迁移前乡镇问题", four_winds_category_));
+  ASSERT_EQ(process_.Stop(SIGTERM), 0);
+  // The schema as it was before migration 0002, holding issues (more added by SQL, with no
+  // trigger to count them) ...
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pqxx::work& tx) -> absl::Status {
+                    tx.exec("DROP TRIGGER issue_counts_insert ON issues");
+                    tx.exec("DROP TRIGGER issue_counts_update ON issues");
+                    tx.exec("DROP TRIGGER issue_counts_delete ON issues");
+                    tx.exec("DROP FUNCTION issue_counts_track()");
+                    tx.exec("DROP TABLE issue_counts, issue_round_counts, issue_count_deltas");
+                    tx.exec(
+                        "DELETE FROM schema_migrations WHERE component = 'issues' AND version = 2");
+                    tx.exec(
+                        "INSERT INTO issues (engagement_id, office_id, office_path, round_id, "
+                        "target_unit_id, target_unit_path, title, description, category_id, "
+                        "heading_id, severity, source, state, created_by) "
+                        "SELECT engagement_id, office_id, office_path, round_id, target_unit_id, "
+                        "target_unit_path, title || g, description, category_id, heading_id, "
+                        "(ARRAY['GENERAL', 'GRAVE'])[1 + g % 2], 'OTHER', "
+                        "(ARRAY['DRAFT', 'CONFIRMED', 'FED_BACK'])[1 + g % 3], 'test' "
+                        "FROM issues, generate_series(1, 40) g");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM issues"), 5 * 41);
+  // ... migrated again: 0002 counts what is there.
+  ChildProcess migrate;
+  ASSERT_TRUE(migrate.Start({XUNCHA_ISSUES_BIN, "--migrate_only=true", "--db_url=" + db_.url(),
+                             "--redis=" + testing::RedisAddress()},
+                            dir_ + "/migrate.log"));
+  EXPECT_EQ(migrate.Stop(0, 60000), 0) << testing::ReadFile(dir_ + "/migrate.log");
+  EXPECT_EQ(CountRows("SELECT count(*) FROM issue_count_deltas"), 0);
+  EXPECT_EQ(CountRows("SELECT sum(n) FROM issue_round_counts WHERE dimension = 'state'"), 5 * 41);
+  ASSERT_TRUE(process_.Start(service_argv_, dir_ + "/issues-2.log"));
+  ASSERT_TRUE(testing::WaitForServing(address_, 20000))
+      << testing::ReadFile(dir_ + "/issues-2.log");
+  ExpectSummaryMatchesRecount("after the back-fill");
+  // And the triggers count what comes after.
+  Create(member_, NewIssue(city_engagement_, "迁移后问题", four_winds_category_));
+  ExpectSummaryMatchesRecount("after a create following the back-fill");
+  v1::IssueStats stats;
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.total(), 5 * 41 + 1);
 }
 
 }  // namespace

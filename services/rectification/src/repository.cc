@@ -627,10 +627,13 @@ StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
                                absl::CivilDay today) {
   // The scope (office, org, round) is decided on the cases — a few thousand rows, gist-indexed
   // paths — and each case's items are counted by category from items_case_tally (index-only,
-  // in group order): no ltree operation, hash or sort per item. GROUPING SETS then run over those
-  // (case, category) sums, and the office roll-up is an ltree join of the per-office sums (a few
-  // dozen rows); no item row reaches C++. An item's office, unit and round are its case's (copied
-  // from the same feedback). Overdue mirrors IsItemOverdue.
+  // in group order): no ltree operation, hash or sort per item. Those (case, category) sums are
+  // then added up per category, and per case once more so that the unit, round and office sums
+  // run over one row per case; each is a hash aggregate on text or uuid (GROUPING SETS sorted
+  // all (case, category) rows by ltree paths, most of the time at small scale). The office
+  // roll-up is an ltree join of the per-office sums (a few dozen rows); no item row reaches
+  // C++. An item's office, unit and round are its case's (copied from the same feedback).
+  // Overdue mirrors IsItemOverdue.
   pqxx::result r = PgExec(
       tx,
       "WITH sc AS ("
@@ -645,27 +648,31 @@ StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
       "      count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
       "        AND i.deadline < $4::date) AS overdue "
       "    FROM items i WHERE i.case_id = sc.id GROUP BY i.category_name) t), "
-      "g AS ("
-      "  SELECT grouping(f.category_name) AS gc, grouping(sc.target_unit_path) AS gu, "
-      "    grouping(sc.round_id) AS gr, grouping(sc.office_path) AS go, f.category_name, "
-      "    sc.target_unit_path, sc.round_id, sc.office_path, max(sc.target_unit_name) AS name, "
-      "    sum(f.total)::bigint AS total, sum(f.accepted)::bigint AS accepted, "
-      "    sum(f.overdue)::bigint AS overdue "
-      "  FROM fine f JOIN sc ON sc.id = f.case_id "
-      "  GROUP BY GROUPING SETS ((), (f.category_name), (sc.target_unit_path), (sc.round_id), "
-      "    (sc.office_path))), "
-      "offices AS (SELECT office_path, total, accepted, overdue FROM g WHERE go = 0), "
+      "per_case AS ("
+      "  SELECT sc.office_path, sc.target_unit_path::text AS unit, sc.round_id, "
+      "    sc.target_unit_name, f.total, f.accepted, f.overdue "
+      "  FROM (SELECT case_id, sum(total) AS total, sum(accepted) AS accepted, "
+      "    sum(overdue) AS overdue FROM fine GROUP BY case_id) f "
+      "  JOIN sc ON sc.id = f.case_id), "
+      "offices AS ("
+      "  SELECT office_path, sum(total) AS total, sum(accepted) AS accepted, "
+      "    sum(overdue) AS overdue FROM per_case GROUP BY office_path), "
       "roots AS (SELECT office_path FROM offices "
       "  UNION SELECT NULLIF($1, '')::ltree WHERE $1 <> '') "
-      "SELECT CASE WHEN gc = 0 THEN 'category' WHEN gu = 0 THEN 'unit' WHEN gr = 0 THEN 'round' "
-      "  ELSE 'total' END, coalesce(CASE WHEN gc = 0 THEN category_name WHEN gu = 0 "
-      "  THEN target_unit_path::text WHEN gr = 0 THEN round_id END, ''), "
-      "  CASE WHEN gu = 0 THEN name ELSE '' END, coalesce(total, 0), coalesce(accepted, 0), "
-      "  coalesce(overdue, 0) "
-      "FROM g WHERE go = 1 "
+      "SELECT 'category', category_name, '', sum(total)::bigint, sum(accepted)::bigint, "
+      "  sum(overdue)::bigint FROM fine GROUP BY category_name "
       "UNION ALL "
-      "SELECT 'office', r.office_path::text, '', coalesce(sum(o.total), 0), "
-      "  coalesce(sum(o.accepted), 0), coalesce(sum(o.overdue), 0) "
+      "SELECT 'unit', unit, max(target_unit_name), sum(total)::bigint, sum(accepted)::bigint, "
+      "  sum(overdue)::bigint FROM per_case GROUP BY unit "
+      "UNION ALL "
+      "SELECT 'round', round_id, '', sum(total)::bigint, sum(accepted)::bigint, "
+      "  sum(overdue)::bigint FROM per_case GROUP BY round_id "
+      "UNION ALL "
+      "SELECT 'total', '', '', coalesce(sum(total), 0)::bigint, "
+      "  coalesce(sum(accepted), 0)::bigint, coalesce(sum(overdue), 0)::bigint FROM per_case "
+      "UNION ALL "
+      "SELECT 'office', r.office_path::text, '', coalesce(sum(o.total), 0)::bigint, "
+      "  coalesce(sum(o.accepted), 0)::bigint, coalesce(sum(o.overdue), 0)::bigint "
       "FROM roots r LEFT JOIN offices o ON o.office_path <@ r.office_path "
       "GROUP BY r.office_path",
       f.office_path, f.org_path, f.round_id, FormatDate(today));

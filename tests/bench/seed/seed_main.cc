@@ -17,6 +17,8 @@
 // Restartable from empty: run it against a fresh platform (tests/bench/run.sh caches the result).
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -156,6 +158,7 @@ struct OfficeSeed {
 struct EngagementSeed {
   std::string id, leader_person, leader_token, round_id;
   int office = 0;
+  std::string target_path;  // the inspected unit: its liaison works the rectification items
 };
 
 std::string FirstLine(const std::string& path) {
@@ -216,6 +219,7 @@ class Seeder {
     Planning();
     Issues();
     WaitForRectification();
+    RectificationItems();
     const double s = Seconds(t0);
     WriteOutputs(s);
   }
@@ -236,6 +240,19 @@ class Seeder {
     for (auto& r : roles) c.add_roles(r);
     c.set_person_id(person);
     // A day: long enough for the seed and a benchmark run afterwards.
+    auto t = signer_->Sign(c, absl::Now(), absl::Hours(24));
+    if (!t.ok()) Die(t.status().ToString());
+    return *t;
+  }
+
+  // A unit liaison of `unit_path` (no office): who plans, starts and completes its items.
+  std::string SignLiaison(const std::string& unit_path) {
+    TokenClaims c;
+    c.set_sub(absl::StrCat("seed-", ++token_seq_));
+    c.set_kind(TokenClaims::USER);
+    c.set_username(c.sub());
+    c.add_roles("UNIT_LIAISON");
+    c.set_unit_path(unit_path);
     auto t = signer_->Sign(c, absl::Now(), absl::Hours(24));
     if (!t.ok()) Die(t.status().ToString());
     return *t;
@@ -439,8 +456,13 @@ class Seeder {
             Check(plan_->CreateGroup(Ctx(o.admin).get(), gr, &group), "create group");
             const std::string leader_token = Sign(o, {}, leader);
             for (const auto& t : group.targets()) {
-              made[static_cast<std::size_t>(oi)].push_back(
-                  {t.engagement_id(), leader, leader_token, round.id(), static_cast<int>(oi)});
+              std::string target_path;
+              for (const auto& unit : o.targets) {
+                if (unit.id() == t.unit_id()) target_path = unit.path();
+              }
+              made[static_cast<std::size_t>(oi)].push_back({t.engagement_id(), leader, leader_token,
+                                                            round.id(), static_cast<int>(oi),
+                                                            target_path});
             }
           }
           plan::RoundTransitionRequest step;
@@ -606,6 +628,96 @@ class Seeder {
     items_seen_ = total;
   }
 
+  // Rectification opens every item PLANNED without a plan; the dashboards should count items in
+  // all states. Each item goes as far through plan → start → complete → accept/reject as its
+  // share says, by the unit's liaison (plan, start, complete) and the office (accept, reject),
+  // through the real RPCs: 15 % stay PLANNED without a plan, 10 % PLANNED with one, 15 %
+  // IN_PROGRESS, 10 % COMPLETED awaiting acceptance, 5 % rejected back to IN_PROGRESS, 45 %
+  // ACCEPTED. The share is a function of the engagement's position and the item's title (titles
+  // are numbered per engagement), so the same seed moves the same items.
+  void RectificationItems() {
+    enum Stage { kUntouched, kPlanned, kStarted, kCompleted, kRejected, kAccepted, kStages };
+    static constexpr const char* kStageNames[] = {"untouched", "planned",  "in_progress",
+                                                  "completed", "rejected", "accepted"};
+    std::array<std::atomic<long>, kStages> moved{};
+    const long n = static_cast<long>(engagements_.size());
+    ParallelFor(n, "rect. item states", [&](long i) {
+      const EngagementSeed& e = engagements_[static_cast<std::size_t>(i)];
+      const OfficeSeed& o = offices_[static_cast<std::size_t>(e.office)];
+      rec::ListRectificationCasesRequest list;
+      list.set_engagement_id(e.id);
+      rec::ListRectificationCasesResponse cases;
+      Check(rect_->ListRectificationCases(Ctx(o.staff).get(), list, &cases), "list cases");
+      if (cases.cases().empty()) return;
+      if (e.target_path.empty()) Die("no target unit path for engagement " + e.id);
+      const std::string liaison = SignLiaison(e.target_path);
+      for (const auto& c : cases.cases()) {
+        rec::GetRectificationCaseRequest get;
+        get.set_id(c.id());
+        rec::RectificationCase full;
+        Check(rect_->GetRectificationCase(Ctx(o.staff).get(), get, &full), "get case");
+        std::vector<rec::RectificationItem> items(full.items().begin(), full.items().end());
+        std::sort(items.begin(), items.end(),
+                  [](const auto& a, const auto& b) { return a.title() < b.title(); });
+        for (std::size_t k = 0; k < items.size(); ++k) {
+          const rec::RectificationItem& item = items[k];
+          if (item.state() != rec::RectificationItem::PLANNED || item.plan().owner() != "") {
+            continue;  // a re-run over a seeded platform leaves worked items alone
+          }
+          const long share = (i * 37 + static_cast<long>(k) * 11) % 100;
+          const Stage stage = share < 15   ? kUntouched
+                              : share < 25 ? kPlanned
+                              : share < 40 ? kStarted
+                              : share < 50 ? kCompleted
+                              : share < 55 ? kRejected
+                                           : kAccepted;
+          ++moved[stage];
+          if (stage == kUntouched) continue;
+          absl::CivilDay feedback = today_;
+          if (!item.feedback_date().empty()) {
+            absl::ParseCivilTime(item.feedback_date(), &feedback);
+          }
+          rec::UpdateRectificationPlanRequest plan;
+          plan.set_id(item.id());
+          plan.mutable_plan()->set_measures("逐项建立台账，完善制度，追回违规资金");
+          plan.mutable_plan()->set_owner("单位主要负责人");
+          plan.mutable_plan()->set_goal("问题按期整改到位");
+          // Some deadlines fall before today: those items are counted overdue.
+          plan.mutable_plan()->set_deadline(Day(feedback + 30 + static_cast<long>(k % 8) * 30));
+          rec::RectificationItem out;
+          Check(rect_->UpdateRectificationPlan(Ctx(liaison).get(), plan, &out), "plan item");
+          if (stage == kPlanned) continue;
+          rec::StartRectificationItemRequest start;
+          start.set_id(item.id());
+          Check(rect_->StartRectificationItem(Ctx(liaison).get(), start, &out), "start item");
+          if (stage == kStarted) continue;
+          rec::CompleteRectificationItemRequest complete;
+          complete.set_id(item.id());
+          complete.set_note("已按整改措施完成整改");
+          Check(rect_->CompleteRectificationItem(Ctx(liaison).get(), complete, &out),
+                "complete item");
+          if (stage == kCompleted) continue;
+          if (stage == kRejected) {
+            rec::RejectRectificationItemRequest reject;
+            reject.set_id(item.id());
+            reject.set_reason("整改材料不完整，请补充");
+            Check(rect_->RejectRectificationItem(Ctx(o.staff).get(), reject, &out), "reject item");
+            continue;
+          }
+          rec::AcceptRectificationItemRequest accept;
+          accept.set_id(item.id());
+          Check(rect_->AcceptRectificationItem(Ctx(o.staff).get(), accept, &out), "accept item");
+        }
+      }
+    });
+    std::vector<std::string> parts;
+    for (int s = 0; s < kStages; ++s) {
+      parts.push_back(absl::StrCat(kStageNames[s], ":", moved[static_cast<std::size_t>(s)].load()));
+    }
+    item_stages_ = absl::StrJoin(parts, ",");
+    std::fprintf(stderr, "[seed] rectification items moved: %s\n", item_stages_.c_str());
+  }
+
   void WriteList(const std::string& name, const std::vector<std::string>& values) {
     std::ofstream out(o_.out + "/pools/" + name + ".txt");
     for (const auto& v : values) out << v << "\n";
@@ -654,9 +766,9 @@ class Seeder {
                            " org_units=", units, " people=", scale_.people,
                            " rounds=", rounds_.size(), " engagements=", engagements_.size(),
                            " issues=", scale_.issues, " rectification_items=", items_seen_,
-                           " clues=", scale_.clues, " seconds=", static_cast<long>(seconds),
-                           " issue_rate_per_s=", static_cast<long>(issue_rate_), "\n",
-                           absl::StrJoin(rates_, "\n")));
+                           " item_stages=", item_stages_, " clues=", scale_.clues,
+                           " seconds=", static_cast<long>(seconds), " issue_rate_per_s=",
+                           static_cast<long>(issue_rate_), "\n", absl::StrJoin(rates_, "\n")));
     if (SignTokens(o_) != 0) Die("cannot sign tokens");
     std::fprintf(stderr, "[seed] done in %.0f s; outputs in %s\n", seconds, o_.out.c_str());
   }
@@ -682,6 +794,7 @@ class Seeder {
   std::mutex print_mu_;
   double issue_rate_ = 0;
   long items_seen_ = 0;
+  std::string item_stages_;
 };
 
 Options ParseArgs(int argc, char** argv) {
