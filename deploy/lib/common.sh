@@ -130,6 +130,17 @@ xuncha_ensure_keys() {
     openssl pkey -in "$dir/token_signing_key.pem" -pubout -out "$dir/token_public_key.pem"
     chmod 600 "$dir/token_signing_key.pem"
   fi
+  # The office's petition key pair (X25519, as libsodium's sealed boxes use): fieldwork gets the
+  # public half (hex) to seal reporter identities; the secret half is for the custodian who
+  # reveals them and is never given to a service.
+  if [ ! -s "$dir/petition_public_key" ]; then
+    openssl genpkey -algorithm x25519 -out "$dir/petition_key.pem" 2>/dev/null
+    openssl pkey -in "$dir/petition_key.pem" -pubout -outform DER | tail -c 32 | od -An -tx1 -v \
+      | tr -d ' \n' > "$dir/petition_public_key"
+    openssl pkey -in "$dir/petition_key.pem" -outform DER | tail -c 32 | od -An -tx1 -v \
+      | tr -d ' \n' > "$dir/petition_secret_key"
+    chmod 600 "$dir/petition_key.pem" "$dir/petition_secret_key"
+  fi
 }
 
 # xuncha_stop_platform HOME: stops the processes listed in HOME/run/pids (newest first: gateway,

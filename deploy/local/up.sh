@@ -98,6 +98,11 @@ for svc in "${SERVICES[@]}"; do
   if [ "$svc" = directory ]; then
     extra=(XUNCHA_TOKEN_PRIVATE_KEY_FILE="$XUNCHA_HOME/keys/token_signing_key.pem"
            XUNCHA_ADMIN_PASSWORD="$XUNCHA_ADMIN_PASSWORD")
+  elif [ "$svc" = fieldwork ]; then
+    # Evidence files (content-addressed) and the office's petition key (public half only).
+    mkdir -p "$XUNCHA_HOME/evidence"
+    extra=(XUNCHA_EVIDENCE_DIR="$XUNCHA_HOME/evidence"
+           XUNCHA_PETITION_PUBLIC_KEY_FILE="$XUNCHA_HOME/keys/petition_public_key")
   fi
   start "$svc" "$BUILD/services/$svc/xuncha-$svc" XUNCHA_LISTEN="127.0.0.1:$port" "${extra[@]}"
   wait_port "$svc" "$port" "$(tail -1 "$RUN/pids" | cut -d' ' -f2)"

@@ -137,6 +137,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
                    config.GetDuration("max_deadline", absl::Seconds(60)));
   ASSIGN_OR_RETURN(gateway_options.trust_forwarded_for,
                    config.GetBool("trust_forwarded_for", false));
+  ASSIGN_OR_RETURN(int upload_max, config.GetInt("upload_max_bytes", 64 << 20));
+  if (upload_max <= 0) return absl::InvalidArgumentError("upload_max_bytes must be positive");
+  gateway_options.upload_max_bytes = static_cast<std::size_t>(upload_max);
   GatewayParts gateway_parts;
   gateway_parts.routes = &parts->routes;
   gateway_parts.forwarder = parts->forwarder.get();
@@ -161,6 +164,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
   ASSIGN_OR_RETURN(server_options.write_timeout,
                    config.GetDuration("write_timeout", absl::Seconds(30)));
   ASSIGN_OR_RETURN(server_options.max_connections, config.GetInt("max_connections", 10000));
+  server_options.streamed_body_limit = [gateway = parts->gateway.get()](absl::string_view method,
+                                                                        absl::string_view target) {
+    return gateway->StreamedBodyLimit(method, target);
+  };
   parts->server =
       std::make_unique<HttpServer>(server_options, parts->gateway->AsHandler(), &parts->metrics);
   log::Info("gateway configured", {{"routes", absl::StrCat(parts->routes.routes().size())},

@@ -1,6 +1,7 @@
 #include "forwarder.h"
 
 #include <atomic>
+#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,94 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   }
   return out;
 }
+
+// gRPC's own UNAVAILABLE text ("failed to connect to all addresses") does not say which
+// service; callers of the gateway should not have to guess.
+absl::Status BackendError(const grpc::Status& status, const std::string& backend_name) {
+  absl::Status error = FromGrpcStatus(status);
+  if (error.code() == absl::StatusCode::kUnavailable &&
+      !absl::StartsWith(status.error_message(), "backend ")) {
+    error = absl::UnavailableError(
+        absl::StrCat("backend ", backend_name, " unavailable: ", status.error_message()));
+  }
+  return error;
+}
+
+// One client-streaming call. The generic stub offers only bidirectional streams; a client
+// stream is the same on the wire. Deletes itself when done.
+class StreamCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  StreamCall(Forwarder::Source source, Forwarder::Done done, std::string backend_name)
+      : source_(std::move(source)),
+        done_(std::move(done)),
+        backend_name_(std::move(backend_name)) {}
+
+  grpc::ClientContext& context() { return context_; }
+
+  void Start() {
+    StartRead(&response_);
+    // Writes are started from the source's callbacks, outside this reactor's own reactions:
+    // the hold keeps OnDone back until the last of them is issued.
+    AddHold();
+    StartCall();
+    Pull();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      // The call ended early (the service refused, or the deadline passed): OnDone has the status.
+      RemoveHold();
+      return;
+    }
+    Pull();
+  }
+
+  void OnReadDone(bool) override {}
+
+  void OnDone(const grpc::Status& status) override {
+    std::unique_ptr<StreamCall> owned(this);
+    absl::Status source_error;
+    {
+      std::lock_guard lock(mu_);
+      source_error = source_error_;
+    }
+    if (!source_error.ok()) return done_(source_error, "");
+    if (!status.ok()) return done_(BackendError(status, backend_name_), "");
+    done_(absl::OkStatus(), Flatten(response_));
+  }
+
+ private:
+  void Pull() {
+    source_([this](absl::Status status, std::string message, bool end) {
+      if (!status.ok()) {
+        {
+          std::lock_guard lock(mu_);
+          source_error_ = std::move(status);
+        }
+        context_.TryCancel();
+        RemoveHold();
+        return;
+      }
+      if (end) {
+        StartWritesDone();
+        RemoveHold();
+        return;
+      }
+      grpc::Slice slice(std::move(message));
+      request_ = grpc::ByteBuffer(&slice, 1);
+      StartWrite(&request_);
+    });
+  }
+
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;  // one write in flight at a time
+  grpc::ByteBuffer response_;
+  Forwarder::Source source_;
+  Forwarder::Done done_;
+  std::string backend_name_;
+  std::mutex mu_;
+  absl::Status source_error_;
+};
 
 }  // namespace
 
@@ -101,23 +190,32 @@ void Forwarder::CallMethod(Backend& backend, const std::string& method, std::str
   call->context.set_wait_for_ready(false);
   for (auto& [key, value] : metadata) call->context.AddMetadata(key, value);
   std::string backend_name = backend.name;
-  backend.stub->UnaryCall(
-      &call->context, method, grpc::StubOptions(), &call->request, &call->response,
-      [call, backend_name](grpc::Status status) {
-        std::unique_ptr<PendingCall> owned(call);
-        if (status.ok()) {
-          owned->done(absl::OkStatus(), Flatten(owned->response));
-          return;
-        }
-        absl::Status error = FromGrpcStatus(status);
-        if (error.code() == absl::StatusCode::kUnavailable &&
-            !absl::StartsWith(status.error_message(), "backend ")) {
-          // gRPC's own text ("failed to connect to all addresses") does not say which service.
-          error = absl::UnavailableError(
-              absl::StrCat("backend ", backend_name, " unavailable: ", status.error_message()));
-        }
-        owned->done(std::move(error), "");
-      });
+  backend.stub->UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,
+                          &call->response, [call, backend_name](grpc::Status status) {
+                            std::unique_ptr<PendingCall> owned(call);
+                            if (status.ok()) {
+                              owned->done(absl::OkStatus(), Flatten(owned->response));
+                              return;
+                            }
+                            owned->done(BackendError(status, backend_name), "");
+                          });
+}
+
+void Forwarder::CallClientStream(const Route& route,
+                                 std::vector<std::pair<std::string, std::string>> metadata,
+                                 absl::Time deadline, Source source, Done done) {
+  auto it = backends_.find(route.backend);
+  if (it == backends_.end()) {
+    done(absl::UnavailableError(absl::StrCat("backend ", route.backend, " not configured")), "");
+    return;
+  }
+  auto* call = new StreamCall(std::move(source), std::move(done), it->second->name);
+  call->context().set_deadline(absl::ToChronoTime(deadline));
+  call->context().set_wait_for_ready(false);
+  for (auto& [key, value] : metadata) call->context().AddMetadata(key, value);
+  it->second->stub->PrepareBidiStreamingCall(&call->context(), route.grpc_method,
+                                             grpc::StubOptions(), call);
+  call->Start();
 }
 
 void Forwarder::CheckHealth(absl::Duration timeout, HealthDone done) {

@@ -36,6 +36,17 @@ class Forwarder {
             std::vector<std::pair<std::string, std::string>> metadata, absl::Time deadline,
             Done done);
 
+  // Client-streaming call of `route`'s RPC (upload routes). `source` is asked for one message
+  // at a time and answers through the callback it is given, on any thread: a serialized
+  // message, or `end` true after the last one, or an error, which cancels the call and becomes
+  // the call's result. The next message is asked for only after the previous one is sent, so a
+  // slow backend slows the source down instead of buffering.
+  using Deliver = std::function<void(absl::Status status, std::string message, bool end)>;
+  using Source = std::function<void(Deliver deliver)>;
+  void CallClientStream(const Route& route,
+                        std::vector<std::pair<std::string, std::string>> metadata,
+                        absl::Time deadline, Source source, Done done);
+
   // Standard gRPC health check of every configured backend; `done` gets one status per backend
   // (OK when SERVING), called once on some gRPC thread.
   using HealthDone = std::function<void(std::vector<std::pair<std::string, absl::Status>>)>;

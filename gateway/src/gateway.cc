@@ -1,5 +1,6 @@
 #include "gateway.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "absl/random/random.h"
@@ -250,7 +251,8 @@ void Gateway::HandleApi(std::shared_ptr<Call> call) {
   auto admitted = [this, call, auth_status]() {
     if (!auth_status.ok()) return call->Finish(ErrorResponse(auth_status));
     const Route& admitted_route = *call->route;
-    if (!call->request.body.empty() && !admitted_route.body.empty()) {
+    if (!call->request.body.empty() && !admitted_route.body.empty() &&
+        !admitted_route.is_upload()) {
       absl::string_view content_type = call->request.Header("content-type");
       if (!content_type.empty() && !IsJsonContentType(content_type)) {
         HttpResponse response = ErrorResponse(absl::InvalidArgumentError(
@@ -273,7 +275,75 @@ void Gateway::HandleApi(std::shared_ptr<Call> call) {
       });
 }
 
+namespace {
+
+// What the backend is told besides the request: the caller's token, request id, idempotency key
+// and address, and the deadline (the caller's own grpc-timeout, capped, or the default).
+std::vector<std::pair<std::string, std::string>> ForwardedMetadata(const HttpRequest& request,
+                                                                   const std::string& request_id,
+                                                                   const std::string& client) {
+  std::vector<std::pair<std::string, std::string>> metadata;
+  absl::string_view authorization = request.Header("authorization");
+  if (IsSafeHeaderValue(authorization, 8192)) {
+    metadata.emplace_back("authorization", std::string(authorization));
+  }
+  metadata.emplace_back(kRequestIdHeader, request_id);
+  absl::string_view idempotency_key = request.Header(kIdempotencyKeyHeader);
+  if (IsSafeHeaderValue(idempotency_key, 256)) {
+    metadata.emplace_back(kIdempotencyKeyHeader, std::string(idempotency_key));
+  }
+  if (IsSafeHeaderValue(client, 64)) metadata.emplace_back(kClientAddressHeader, client);
+  return metadata;
+}
+
+// The backend's answer as HTTP: JSON, or the file itself for RPCs that return one.
+HttpResponse BackendAnswer(const Route& route, const absl::Status& status,
+                           const std::string& response) {
+  if (!status.ok()) return ErrorResponse(status);
+  if (ReturnsFile(route)) {
+    auto file = ResponseToFile(response);
+    if (!file.ok()) return ErrorResponse(file.status());
+    HttpResponse out;
+    out.headers.emplace_back("Content-Type", file->content_type);
+    out.headers.emplace_back("Content-Disposition", file->content_disposition);
+    out.headers.emplace_back("Cache-Control", "no-store");
+    out.body = std::move(file->content);
+    return out;
+  }
+  auto json = ResponseToJson(route, response);
+  if (!json.ok()) return ErrorResponse(json.status());
+  return JsonResponse(200, *std::move(json));
+}
+
+// The body of an upload that arrived whole (a caller of Gateway::Handle without a streaming
+// server, such as the tests), served in one piece.
+class WholeBody : public BodyReader {
+ public:
+  explicit WholeBody(std::string body) : body_(std::move(body)) {}
+  void Read(Next next) override {
+    if (done_) return next(absl::OkStatus(), "", true);
+    done_ = true;
+    if (body_.empty()) return next(absl::OkStatus(), "", true);
+    next(absl::OkStatus(), std::move(body_), false);
+  }
+
+ private:
+  std::string body_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+absl::Time Gateway::Deadline(const Call& call) const {
+  absl::Duration timeout = options_.default_deadline;
+  if (auto requested = ParseGrpcTimeout(call.request.Header("grpc-timeout"))) {
+    timeout = std::min(*requested, options_.max_deadline);
+  }
+  return call.start + timeout;
+}
+
 void Gateway::Forward(std::shared_ptr<Call> call) {
+  if (call->route->is_upload()) return ForwardUpload(std::move(call));
   const Route& route = *call->route;
   auto message = BuildRequest(route, call->bindings, call->query, call->request.body);
   if (!message.ok()) return call->Finish(ErrorResponse(message.status()));
@@ -281,42 +351,73 @@ void Gateway::Forward(std::shared_ptr<Call> call) {
   if (!(*message)->SerializeToString(&serialized)) {
     return call->Finish(ErrorResponse(absl::InternalError("cannot serialize request")));
   }
-  absl::Duration timeout = options_.default_deadline;
-  if (auto requested = ParseGrpcTimeout(call->request.Header("grpc-timeout"))) {
-    timeout = std::min(*requested, options_.max_deadline);
-  }
-  std::vector<std::pair<std::string, std::string>> metadata;
-  absl::string_view authorization = call->request.Header("authorization");
-  if (IsSafeHeaderValue(authorization, 8192)) {
-    metadata.emplace_back("authorization", std::string(authorization));
-  }
-  metadata.emplace_back(kRequestIdHeader, call->request_id);
-  absl::string_view idempotency_key = call->request.Header(kIdempotencyKeyHeader);
-  if (IsSafeHeaderValue(idempotency_key, 256)) {
-    metadata.emplace_back(kIdempotencyKeyHeader, std::string(idempotency_key));
-  }
-  if (IsSafeHeaderValue(call->client_address, 64)) {
-    metadata.emplace_back(kClientAddressHeader, call->client_address);
-  }
-  parts_.forwarder->Call(route, std::move(serialized), std::move(metadata), absl::Now() + timeout,
-                         [call](absl::Status status, std::string response) {
+  parts_.forwarder->Call(route, std::move(serialized),
+                         ForwardedMetadata(call->request, call->request_id, call->client_address),
+                         Deadline(*call), [call](absl::Status status, std::string response) {
                            call->grpc_code = std::string(CodeName(status.code()));
-                           if (!status.ok()) return call->Finish(ErrorResponse(status));
-                           if (ReturnsFile(*call->route)) {
-                             auto file = ResponseToFile(response);
-                             if (!file.ok()) return call->Finish(ErrorResponse(file.status()));
-                             HttpResponse out;
-                             out.headers.emplace_back("Content-Type", file->content_type);
-                             out.headers.emplace_back("Content-Disposition",
-                                                      file->content_disposition);
-                             out.headers.emplace_back("Cache-Control", "no-store");
-                             out.body = std::move(file->content);
-                             return call->Finish(std::move(out));
-                           }
-                           auto json = ResponseToJson(*call->route, response);
-                           if (!json.ok()) return call->Finish(ErrorResponse(json.status()));
-                           call->Finish(JsonResponse(200, *std::move(json)));
+                           call->Finish(BackendAnswer(*call->route, status, response));
                          });
+}
+
+std::size_t Gateway::StreamedBodyLimit(absl::string_view method, absl::string_view target) const {
+  absl::string_view path = target.substr(0, target.find('?'));
+  RouteMatch match = parts_.routes->Match(method, path);
+  if (match.kind != RouteMatch::Kind::kFound || !match.route->is_upload()) return 0;
+  return options_.upload_max_bytes;
+}
+
+void Gateway::ForwardUpload(std::shared_ptr<Call> call) {
+  const Route& route = *call->route;
+  auto first = BuildUploadMetadata(route, call->bindings, call->query);
+  if (!first.ok()) return call->Finish(ErrorResponse(first.status()));
+  std::shared_ptr<BodyReader> body = call->request.body_reader;
+  if (body == nullptr) body = std::make_shared<WholeBody>(std::move(call->request.body));
+  // How the HTTP body failed, when it did: answered as the client's fault (413, 408), not as a
+  // backend error.
+  struct State {
+    std::optional<std::string> first;
+    std::atomic<int> body_http_status{0};
+    std::size_t bytes = 0;
+  };
+  auto state = std::make_shared<State>();
+  state->first = *std::move(first);
+  const std::size_t limit = options_.upload_max_bytes;
+  // Called for one message at a time (the forwarder asks for the next after sending one).
+  Forwarder::Source source = [state, body, call, limit](Forwarder::Deliver deliver) {
+    if (state->first.has_value()) {
+      std::string message = *std::move(state->first);
+      state->first.reset();
+      return deliver(absl::OkStatus(), std::move(message), false);
+    }
+    body->Read([state, call, limit, deliver = std::move(deliver)](absl::Status status,
+                                                                  std::string piece, bool last) {
+      state->bytes += piece.size();
+      if (status.ok() && state->bytes > limit) {
+        // A body that arrived whole (no streaming server) is checked here instead.
+        status = absl::OutOfRangeError(absl::StrCat("request body exceeds ", limit, " bytes"));
+      }
+      if (!status.ok()) {
+        int http_status = 400;
+        if (status.code() == absl::StatusCode::kOutOfRange) http_status = 413;
+        if (status.code() == absl::StatusCode::kDeadlineExceeded) http_status = 408;
+        state->body_http_status.store(http_status);
+        return deliver(std::move(status), "", false);
+      }
+      if (last) return deliver(absl::OkStatus(), "", true);
+      deliver(absl::OkStatus(), BuildUploadPiece(*call->route, piece), false);
+    });
+  };
+  parts_.forwarder->CallClientStream(
+      route, ForwardedMetadata(call->request, call->request_id, call->client_address),
+      Deadline(*call), std::move(source), [call, state](absl::Status status, std::string response) {
+        call->grpc_code = std::string(CodeName(status.code()));
+        HttpResponse answer = BackendAnswer(*call->route, status, response);
+        if (int http_status = state->body_http_status.load(); http_status != 0) {
+          answer.status = http_status;
+          answer.close_connection = true;
+        }
+        call->Finish(std::move(answer));
+      });
 }
 
 void Gateway::Readiness(std::shared_ptr<Call> call) {

@@ -2,6 +2,7 @@
 // authentication, rate limiting, transcoding, forwarding, error mapping, access log and metrics.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct GatewayOptions {
   absl::Duration readiness_timeout = absl::Seconds(2);
   // Only behind a trusted proxy: take the client address from X-Forwarded-For.
   bool trust_forwarded_for = false;
+  // Body limit of upload routes (streamed, never held whole); JSON bodies have the server's
+  // max_body_bytes.
+  std::size_t upload_max_bytes = 64 << 20;
 };
 
 // Everything the pipeline uses; owned elsewhere (main, tests) and must outlive the Gateway.
@@ -53,10 +57,16 @@ class Gateway {
   // Adapter for HttpServer.
   HttpHandler AsHandler();
 
+  // For HttpServerOptions::streamed_body_limit: upload_max_bytes for requests to upload
+  // routes, whose bodies are streamed to the backend; 0 for everything else.
+  std::size_t StreamedBodyLimit(absl::string_view method, absl::string_view target) const;
+
  private:
   struct Call;
   void HandleApi(std::shared_ptr<Call> call);
   void Forward(std::shared_ptr<Call> call);
+  void ForwardUpload(std::shared_ptr<Call> call);
+  absl::Time Deadline(const Call& call) const;
   void Readiness(std::shared_ptr<Call> call);
   void ServeStatic(std::shared_ptr<Call> call);
 

@@ -1,6 +1,8 @@
 #include "http_server.h"
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -114,9 +116,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void ReadRequest() {
+    stream_parser_.reset();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    parser_->body_limit(server_->options.max_body_bytes);
+    // The body limit depends on the route (upload routes have their own), known only once the
+    // header is in: it is applied in OnHeader. Beast would check Content-Length against its
+    // limit while parsing the header, so the header is read with none.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     timed_out_ = false;
     // Our own timer rather than the stream's: a stream timeout closes the socket, and a slow
     // client should still be told 408.
@@ -136,18 +142,114 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     auto& header = parser_->get();
+    std::size_t stream_limit = 0;
+    if (server_->options.streamed_body_limit) {
+      auto method = header.method_string();
+      auto target = header.target();
+      stream_limit =
+          server_->options.streamed_body_limit(absl::string_view(method.data(), method.size()),
+                                               absl::string_view(target.data(), target.size()));
+    }
+    const std::size_t limit = stream_limit > 0 ? stream_limit : server_->options.max_body_bytes;
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      // Refused before the body is read (and before a 100 Continue invites it).
+      return Reject(413, 3, absl::StrCat("request body exceeds ", limit, " bytes"));
+    }
+    parser_->body_limit(limit);
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       // Clients that wait for this before sending the body would otherwise stall until their
       // own timeout.
       static constexpr absl::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         if (ec) return self->OnReadError(ec);
-                         self->ReadBody();
-                       });
+      net::async_write(
+          stream_, net::buffer(kContinue.data(), kContinue.size()),
+          [self = shared_from_this(), stream_limit](beast::error_code ec, std::size_t) {
+            if (ec) return self->OnReadError(ec);
+            if (stream_limit > 0) return self->StartStreaming(stream_limit);
+            self->ReadBody();
+          });
       return;
     }
+    if (stream_limit > 0) return StartStreaming(stream_limit);
     ReadBody();
+  }
+
+  // Hands the request to the handler now, with a BodyReader that pulls the body piece by piece.
+  class StreamedBody : public BodyReader {
+   public:
+    explicit StreamedBody(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    void Read(Next next) override {
+      net::post(session_->stream_.get_executor(), [session = session_, next = std::move(next)]() {
+        session->ReadPiece(std::move(next));
+      });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+  };
+
+  void StartStreaming(std::size_t limit) {
+    read_timer_.cancel();  // from here each piece has its own time limit
+    stream_parser_.emplace(std::move(*parser_));
+    stream_parser_->body_limit(limit);
+    stream_limit_ = limit;
+    body_done_ = false;
+    const auto& header = stream_parser_->get();
+    keep_alive_ = header.keep_alive();
+    version_ = header.version();
+    is_head_ = false;
+    HttpRequest request = ToRequest(header);
+    request.body_reader = std::make_shared<StreamedBody>(shared_from_this());
+    Dispatch(std::move(request));
+  }
+
+  void ReadPiece(BodyReader::Next next) {
+    if (stream_parser_->is_done()) {
+      body_done_ = true;
+      return next(absl::OkStatus(), "", true);
+    }
+    // Pieces of 64 KiB: large enough to keep the per-message overhead of the gRPC stream small,
+    // small enough that a slow backend holds little memory per upload.
+    piece_.resize(64 << 10);
+    auto& body = stream_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    timed_out_ = false;
+    read_timer_.expires_after(ToChrono(server_->options.request_timeout));
+    read_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        self->timed_out_ = true;
+        beast::error_code ignored;
+        self->Lowest().socket().cancel(ignored);
+      }
+    });
+    http::async_read(
+        stream_, buffer_, *stream_parser_,
+        [self = shared_from_this(), next = std::move(next)](beast::error_code ec, std::size_t) {
+          self->read_timer_.cancel();
+          if (ec == http::error::need_buffer) ec = {};  // the piece is full: not an error
+          if (ec) {
+            self->keep_alive_ = false;
+            if (ec == http::error::body_limit) {
+              return next(absl::OutOfRangeError(
+                              absl::StrCat("request body exceeds ", self->stream_limit_, " bytes")),
+                          "", false);
+            }
+            if (self->timed_out_) {
+              return next(absl::DeadlineExceededError("request body not received in time"), "",
+                          false);
+            }
+            return next(
+                absl::CancelledError(absl::StrCat("request body not received: ", ec.message())), "",
+                false);
+          }
+          std::size_t got = self->piece_.size() - self->stream_parser_->get().body().size;
+          if (got == 0 && self->stream_parser_->is_done()) {
+            self->body_done_ = true;
+            return next(absl::OkStatus(), "", true);
+          }
+          next(absl::OkStatus(), std::string(self->piece_.data(), got), false);
+        });
   }
 
   void ReadBody() {
@@ -186,7 +288,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep_alive_ = message.keep_alive();
     version_ = message.version();
     is_head_ = message.method() == http::verb::head;
+    HttpRequest request = ToRequest(message);
+    request.body = std::move(message.body());
+    Dispatch(std::move(request));
+  }
 
+  template <typename Message>
+  HttpRequest ToRequest(const Message& message) const {
     HttpRequest request;
     auto method = message.method_string();
     auto target = message.target();
@@ -201,7 +309,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           absl::AsciiStrToLower(absl::string_view(name.data(), name.size())),
           std::string(value.data(), value.size()));
     }
-    request.body = std::move(message.body());
+    return request;
+  }
+
+  void Dispatch(HttpRequest request) {
     // The handler may answer from any thread; the write goes back through our strand.
     Respond respond = [self = shared_from_this()](HttpResponse response) {
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -235,7 +346,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     out->set(http::field::server, "xuncha-gateway");
     for (auto& [name, value] : response.headers) out->insert(name, value);
     out->body() = std::move(response.body);
-    out->keep_alive(keep_alive_ && !response.close_connection);
+    // An answer before the end of a streamed body (an early refusal) leaves the rest of the body
+    // unread on the connection: it cannot carry another request.
+    bool body_pending = stream_parser_.has_value() && !body_done_;
+    out->keep_alive(keep_alive_ && !response.close_connection && !body_pending);
     out->prepare_payload();
     if (is_head_) {
       std::size_t length = out->body().size();
@@ -275,6 +389,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // Set while a streamed body is being read (upload routes).
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::string piece_;
+  std::size_t stream_limit_ = 0;
+  bool body_done_ = false;
   std::string client_address_;
   bool timed_out_ = false;
   bool keep_alive_ = false;

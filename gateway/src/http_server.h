@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,12 @@ struct HttpServerOptions {
   absl::Duration request_timeout = absl::Seconds(30);
   absl::Duration write_timeout = absl::Seconds(30);
   int max_connections = 10000;
+  // Decides from the request line whether a body is streamed to the handler (a BodyReader)
+  // instead of collected: the body limit for such a request, or 0 to collect it as usual
+  // (subject to max_body_bytes). A streamed body's `request_timeout` applies to each piece, so
+  // a large upload at a steady pace is not cut off. Unset: nothing is streamed.
+  std::function<std::size_t(absl::string_view method, absl::string_view target)>
+      streamed_body_limit;
   // HTTPS when both are set (PEM files; the chain may follow the certificate). TLS 1.2 or later.
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -187,7 +187,11 @@ std::string BuildOpenApiDocument(const RouteTable& routes) {
   std::map<std::string, std::vector<std::string>> paths;
   for (const auto& route_ptr : routes.routes()) {
     const Route& route = *route_ptr;
-    const Descriptor* input = route.method->input_type();
+    // Upload routes take their parameters from the metadata message of the first stream message.
+    const Descriptor* input =
+        route.is_upload()
+            ? route.method->input_type()->FindFieldByName(route.upload_metadata)->message_type()
+            : route.method->input_type();
     std::vector<std::string> parameters;
     std::set<std::string> excluded;
     for (const auto& variable : route.path.VariableNames()) {
@@ -208,7 +212,9 @@ std::string BuildOpenApiDocument(const RouteTable& routes) {
           field != nullptr ? schemas.FieldSchema(field) : R"({"type":"string"})", "}"));
     }
     std::string request_body;
-    if (route.body == "*") {
+    if (route.is_upload()) {
+      // Filled below as raw bytes; every field of the metadata is a query parameter.
+    } else if (route.body == "*") {
       request_body = schemas.MessageSchema(input);
     } else if (!route.body.empty()) {
       excluded.insert(route.body);
@@ -225,7 +231,13 @@ std::string BuildOpenApiDocument(const RouteTable& routes) {
     if (!parameters.empty()) {
       absl::StrAppend(&operation, ",\"parameters\":[", absl::StrJoin(parameters, ","), "]");
     }
-    if (!request_body.empty()) {
+    if (route.is_upload()) {
+      absl::StrAppend(&operation,
+                      ",\"requestBody\":{\"required\":true,\"description\":\"The file itself, "
+                      "streamed to the service (limit: the gateway's upload_max_bytes)\","
+                      "\"content\":{\"application/octet-stream\":{\"schema\":{\"type\":"
+                      "\"string\",\"format\":\"binary\"}}}}");
+    } else if (!request_body.empty()) {
       absl::StrAppend(&operation,
                       ",\"requestBody\":{\"required\":true,\"content\":{\"application/json\":"
                       "{\"schema\":",

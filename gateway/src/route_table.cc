@@ -62,6 +62,30 @@ absl::Status CheckVariableField(const Descriptor* message, absl::string_view fie
   return absl::OkStatus();
 }
 
+// An upload route's stream message has a singular bytes field for the pieces (`body`) and a
+// singular message field for the metadata sent first (`upload_metadata`).
+absl::Status CheckUploadFields(const Route& route) {
+  const Descriptor* input = route.method->input_type();
+  const FieldDescriptor* data = input->FindFieldByName(route.body);
+  const FieldDescriptor* metadata = input->FindFieldByName(route.upload_metadata);
+  if (data == nullptr || data->is_repeated() || data->type() != FieldDescriptor::TYPE_BYTES) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(route.method->full_name(), ": body of an upload route must name a singular ",
+                     "bytes field of ", input->full_name()));
+  }
+  if (metadata == nullptr || metadata->is_repeated() ||
+      metadata->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(route.method->full_name(), ": upload_metadata must name a singular message ",
+                     "field of ", input->full_name()));
+  }
+  if (route.http_method != "POST" && route.http_method != "PUT") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(route.method->full_name(), ": an upload route must be POST or PUT"));
+  }
+  return absl::OkStatus();
+}
+
 // Whether `route` accepts `split`; fills `bindings` when it does.
 bool MatchRoute(const Route& route, const SplitPath& split, PathBindings* bindings) {
   const auto& template_segments = route.path.segments();
@@ -233,11 +257,16 @@ absl::StatusOr<RouteTable> RouteTable::FromFiles(const std::vector<const FileDes
       for (int m = 0; m < service->method_count(); ++m) {
         const MethodDescriptor* method = service->method(m);
         if (!method->options().HasExtension(xuncha::common::v1::http)) continue;
-        if (method->client_streaming() || method->server_streaming()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(method->full_name(), ": streaming RPCs cannot have an http route"));
-        }
         const auto& option = method->options().GetExtension(xuncha::common::v1::http);
+        // Only one streaming shape maps onto HTTP/1.1 request/response: a client stream fed
+        // from the request body (an upload route).
+        if (method->server_streaming() ||
+            method->client_streaming() != !option.upload_metadata().empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              method->full_name(),
+              ": an http route needs a unary RPC, or a client-streaming RPC with "
+              "upload_metadata (and upload_metadata only goes with client streaming)"));
+        }
         Route route;
         std::string pattern;
         switch (option.pattern_case()) {
@@ -273,6 +302,7 @@ absl::StatusOr<RouteTable> RouteTable::FromFiles(const std::vector<const FileDes
         route.path = *std::move(parsed);
         route.body = option.body();
         route.is_public = option.public_();
+        route.upload_metadata = option.upload_metadata();
         route.method = method;
         route.grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
         route.backend = backend;
@@ -304,6 +334,11 @@ absl::StatusOr<RouteTable> RouteTable::FromGeneratedPool() {
 absl::Status RouteTable::Add(Route route) {
   if (route.method != nullptr) {
     const Descriptor* input = route.method->input_type();
+    if (route.is_upload()) {
+      RETURN_IF_ERROR(CheckUploadFields(route));
+      // Variables bind into the metadata message of the first stream message.
+      input = input->FindFieldByName(route.upload_metadata)->message_type();
+    }
     for (const auto& name : route.path.VariableNames()) {
       absl::Status status = CheckVariableField(input, name);
       if (!status.ok()) {
@@ -311,7 +346,8 @@ absl::Status RouteTable::Add(Route route) {
             absl::StrCat(route.method->full_name(), ": ", status.message()));
       }
     }
-    if (!route.body.empty() && route.body != "*" && input->FindFieldByName(route.body) == nullptr) {
+    if (!route.is_upload() && !route.body.empty() && route.body != "*" &&
+        input->FindFieldByName(route.body) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(route.method->full_name(), ": body field '",
                                                      route.body, "' does not exist"));
     }

@@ -54,6 +54,11 @@ struct Route {
   std::string backend;
   // Label for metrics and logs: "GET /api/v1/orgs/{id}".
   std::string label;
+  // Upload routes (client-streaming RPCs): the message field of the first stream message that
+  // path variables and query parameters fill; `body` is then the bytes field of each piece.
+  // Empty for ordinary unary routes.
+  std::string upload_metadata;
+  bool is_upload() const { return !upload_metadata.empty(); }
 };
 
 // Variable bindings of a matched path: (field path, percent-decoded value).

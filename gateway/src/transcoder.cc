@@ -274,6 +274,42 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const Route& route,
   return request;
 }
 
+absl::StatusOr<std::string> BuildUploadMetadata(const Route& route, const PathBindings& bindings,
+                                                absl::string_view query) {
+  const Descriptor* input = route.method->input_type();
+  std::unique_ptr<Message> first = NewMessage(input);
+  Message* metadata = first->GetReflection()->MutableMessage(
+      first.get(), input->FindFieldByName(route.upload_metadata));
+  std::vector<std::string> excluded;
+  for (const auto& [field_path, value] : bindings) {
+    RETURN_IF_ERROR(SetFieldFromText(*metadata, field_path, value));
+    excluded.push_back(std::string(absl::string_view(field_path).substr(0, field_path.find('.'))));
+  }
+  RETURN_IF_ERROR(BindQuery(*metadata, query, excluded));
+  std::string out;
+  if (!first->SerializeToString(&out)) return absl::InternalError("cannot serialize request");
+  return out;
+}
+
+std::string BuildUploadPiece(const Route& route, absl::string_view piece) {
+  // Encoded by hand (tag, length, bytes) rather than through a message: a piece is copied once,
+  // straight into the buffer that goes on the wire.
+  const FieldDescriptor* field = route.method->input_type()->FindFieldByName(route.body);
+  std::string out;
+  out.reserve(piece.size() + 16);
+  auto varint = [&out](uint64_t value) {
+    while (value >= 0x80) {
+      out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+      value >>= 7;
+    }
+    out.push_back(static_cast<char>(value));
+  };
+  varint((static_cast<uint64_t>(field->number()) << 3) | 2);  // wire type 2: length-delimited
+  varint(piece.size());
+  out.append(piece.data(), piece.size());
+  return out;
+}
+
 absl::StatusOr<std::string> MessageToJson(const Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   // Clients (the console, external systems) should not have to know proto3 defaults.

@@ -34,6 +34,13 @@ absl::Status SetFieldFromText(google::protobuf::Message& message, absl::string_v
 absl::Status BindQuery(google::protobuf::Message& message, absl::string_view query,
                        const std::vector<std::string>& excluded);
 
+// Upload routes: the serialized first stream message, whose `route.upload_metadata` field is
+// filled from path variables and query parameters (INVALID_ARGUMENT names the parameter).
+absl::StatusOr<std::string> BuildUploadMetadata(const Route& route, const PathBindings& bindings,
+                                                absl::string_view query);
+// Upload routes: the serialized stream message carrying `piece` in its `route.body` field.
+std::string BuildUploadPiece(const Route& route, absl::string_view piece);
+
 // Proto3 JSON of a message: lowerCamelCase names, enums as strings, defaults printed.
 absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message);
 

@@ -194,3 +194,54 @@ TEST(FileResponseTest, KeepsItsBytesAndName) {
 
 }  // namespace
 }  // namespace xuncha::gateway
+
+namespace xuncha::gateway {
+namespace {
+
+// The fieldwork upload route, as the generated pool declares it.
+const Route* UploadRoute(const RouteTable& table) {
+  for (const auto& route : table.routes()) {
+    if (route->is_upload() &&
+        route->grpc_method == "/xuncha.fieldwork.v1.FieldworkService/UploadEvidenceStream") {
+      return route.get();
+    }
+  }
+  return nullptr;
+}
+
+TEST(UploadTranscodingTest, MetadataFromQueryAndPiecesAsBytesField) {
+  auto table = RouteTable::FromGeneratedPool();
+  ASSERT_TRUE(table.ok()) << table.status();
+  const Route* route = UploadRoute(*table);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->http_method, "POST");
+  EXPECT_EQ(route->path.pattern(), "/api/v1/evidence:upload");
+
+  auto first = BuildUploadMetadata(
+      *route, {}, "engagementId=e1&filename=%E8%B0%88.bin&attachTo.kind=INTERVIEW&attachTo.id=i1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto parsed = NewMessage(route->method->input_type());
+  ASSERT_TRUE(parsed->ParseFromString(*first));
+  auto json = MessageToJson(*parsed);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"engagementId\":\"e1\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"filename\":\"谈.bin\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"kind\":\"INTERVIEW\""), std::string::npos) << *json;
+
+  // A piece decodes as the `data` member of the stream message, byte for byte (including NULs
+  // and a length that needs a multi-byte varint).
+  std::string piece(300, '\0');
+  for (std::size_t i = 0; i < piece.size(); ++i) piece[i] = static_cast<char>(i);
+  auto message = NewMessage(route->method->input_type());
+  ASSERT_TRUE(message->ParseFromString(BuildUploadPiece(*route, piece)));
+  const auto* data = message->GetDescriptor()->FindFieldByName("data");
+  EXPECT_EQ(message->GetReflection()->GetString(*message, data), piece);
+
+  // Unknown parameters are named; the metadata's own fields only.
+  auto bad = BuildUploadMetadata(*route, {}, "engagementId=e1&data=abc");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("data"), std::string::npos) << bad.status();
+}
+
+}  // namespace
+}  // namespace xuncha::gateway

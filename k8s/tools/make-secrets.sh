@@ -27,6 +27,17 @@ openssl genpkey -algorithm ed25519 -out "$work/token_signing_key.pem" 2>/dev/nul
 openssl pkey -in "$work/token_signing_key.pem" -pubout -out "$work/token_public_key.pem"
 emit secret generic xuncha-token-signing-key --from-file="$work/token_signing_key.pem"
 emit configmap xuncha-token-public-key --from-file="$work/token_public_key.pem"
+# The office's petition key pair (X25519, libsodium sealed boxes): the public half goes to
+# fieldwork; the secret half is written to $PETITION_SECRET_OUT (default ./petition_secret_key,
+# mode 600) for the custodian who reveals reporters' identities, and to nothing in the cluster.
+openssl genpkey -algorithm x25519 -out "$work/petition_key.pem" 2>/dev/null
+openssl pkey -in "$work/petition_key.pem" -pubout -outform DER | tail -c 32 | od -An -tx1 -v \
+  | tr -d ' \n' > "$work/petition_public_key"
+secret_out=${PETITION_SECRET_OUT:-./petition_secret_key}
+openssl pkey -in "$work/petition_key.pem" -outform DER | tail -c 32 | od -An -tx1 -v \
+  | tr -d ' \n' > "$secret_out"
+echo "petition secret key for the custodian written to $secret_out (keep it off the cluster)" >&2
+emit configmap xuncha-petition-public-key --from-file="$work/petition_public_key"
 emit secret generic xuncha-admin-password --from-literal=password="${ADMIN_PASSWORD:-$(random)}"
 
 role_files=()

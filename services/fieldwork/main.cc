@@ -32,7 +32,7 @@ absl::Status Run(const xuncha::Config& config) {
   }
 
   settings.evidence_dir = config.Get("evidence_dir", "");
-  ASSIGN_OR_RETURN(int max_bytes, config.GetInt("evidence_max_bytes", 3 << 20));
+  ASSIGN_OR_RETURN(int max_bytes, config.GetInt("evidence_max_bytes", 64 << 20));
   if (max_bytes < 1) return absl::InvalidArgumentError("evidence_max_bytes: must be at least 1");
   settings.evidence_max_bytes = max_bytes;
   // UploadEvidence carries the file in one message, under gRPC's 4 MiB receive limit; larger

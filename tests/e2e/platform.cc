@@ -93,6 +93,7 @@ bool Platform::Start() {
   crypto_box_keypair(reinterpret_cast<unsigned char*>(petition_public.data()),
                      reinterpret_cast<unsigned char*>(petition_secret.data()));
   testing::WriteFile(dir_ + "/petition.pub", absl::BytesToHexString(petition_public) + "\n");
+  petition_secret_hex_ = absl::BytesToHexString(petition_secret);
 
   // The services share one database, as in production; ltree must live in public so that every
   // service's schema sees the type.
@@ -133,12 +134,12 @@ bool Platform::Start() {
 
   http_port_ = testing::FreePort();
   std::vector<std::string> argv = {absl::StrCat(XUNCHA_BIN_DIR, "/gateway/xuncha-gateway"),
-                                   absl::StrCat("--http_listen=127.0.0.1:", http_port_),
-                                   verify,
+                                   absl::StrCat("--http_listen=127.0.0.1:", http_port_), verify,
                                    "--redis=" + testing::RedisAddress(),
-                                   "--rate_limit_address_rps=0",
-                                   "--rate_limit_principal_rps=0",
-                                   "--default_deadline=15s"};
+                                   "--rate_limit_address_rps=0", "--rate_limit_principal_rps=0",
+                                   "--default_deadline=15s",
+                                   // Small enough for a test to cross it quickly.
+                                   "--upload_max_bytes=8388608"};
   for (const auto& [name, address] : addresses_) {
     argv.push_back(absl::StrCat("--", name, "_addr=", address));
   }
@@ -182,6 +183,12 @@ bool Platform::AllAlive() const {
 }
 
 namespace {
+
+// Every scope a service checks, so that the API client holding them is refused only where its
+// office or the object (not a missing scope) rules it out.
+constexpr char kEveryScope[] =
+    R"("directory:read","directory:write","planning:read","planning:write","issues:read",)"
+    R"("issues:write","clues:read","clues:disposition","fieldwork:read","rectification:read")";
 
 // Calls the gateway and reports anything but 200 as a test failure.
 class Client {
@@ -259,6 +266,7 @@ bool BuildWorld(Platform& p, World& w) {
   w.target_unit = unit(w.a_unit, "甲县财政局", "DEPARTMENT");
   w.jw_unit = unit(w.a_unit, "甲县纪委监委", "DEPARTMENT");
   w.zzb_unit = unit(w.a_unit, "甲县委组织部", "DEPARTMENT");
+  w.other_unit = unit(w.a_unit, "甲县住建局", "DEPARTMENT");
   w.ids["orgs"] = w.target_unit;
   w.a_path = JsonString(c.Do("GET", "/api/v1/orgs/" + w.a_unit, admin), "path");
   auto office = [&](const std::string& unit_id, const std::string& name) {
@@ -269,6 +277,7 @@ bool BuildWorld(Platform& p, World& w) {
   };
   w.a_office = office(w.a_unit, "甲县委巡察办");
   w.b_office = office(w.b_unit, "乙县委巡察办");
+  w.city_office = office(w.city_unit, "某市委巡察办");
   w.ids["offices"] = w.a_office;
   if (!c.ok()) return false;
 
@@ -282,6 +291,14 @@ bool BuildWorld(Platform& p, World& w) {
   };
   w.leader_person = person("甲组长");
   w.member_person = person("甲组员");
+  // Seconded (借调) from county B into A's group: employed by B and working from B's account,
+  // registered in A's people so that A may put them in a group (planning resolves members with
+  // the caller's rights, and B's register is not A's to read).
+  w.seconded_person = JsonString(c.Do("POST", "/api/v1/people", admin,
+                                      absl::StrCat(R"({"officeId":")", w.a_office,
+                                                   R"(","name":"乙借调组员","employerUnitId":")",
+                                                   w.b_unit, R"(","expertise":["审计"]})")),
+                                 "id");
   w.ids["people"] = w.leader_person;
 
   // Accounts with made-up passwords (the secrets test looks for them in the logs).
@@ -311,6 +328,14 @@ bool BuildWorld(Platform& p, World& w) {
   w.liaison = user("a-liaison", w.a_office, R"("UNIT_LIAISON")", "", w.target_unit, nullptr);
   w.jw_receiver = user("jw-receiver", w.a_office, R"("RECEIVER")", "", w.jw_unit, nullptr);
   w.zzb_receiver = user("zzb-receiver", w.a_office, R"("RECEIVER")", "", w.zzb_unit, nullptr);
+  w.a_office_admin = user("a-office-admin", w.a_office, R"("OFFICE_ADMIN")", "", "", nullptr);
+  w.a_staff = user("a-staff", w.a_office, R"("OFFICE_STAFF")", "", "", nullptr);
+  w.a_leading_group = user("a-leading-group", w.a_office, R"("LEADING_GROUP")", "", "", nullptr);
+  w.seconded = user("b-seconded", w.b_office, R"("OFFICE_STAFF")", w.seconded_person, "", nullptr);
+  w.other_liaison =
+      user("a-other-liaison", w.a_office, R"("UNIT_LIAISON")", "", w.other_unit, nullptr);
+  w.city_admin =
+      user("city-admin", w.city_office, R"("OFFICE_ADMIN","LEADING_GROUP")", "", "", nullptr);
   w.ids["users"] = w.member_user;
   if (!c.ok()) return false;
 
@@ -318,7 +343,7 @@ bool BuildWorld(Platform& p, World& w) {
   {
     std::string body = c.Do("POST", "/api/v1/apiClients", w.a_admin,
                             absl::StrCat(R"({"name":"案件系统","officeId":")", w.a_office,
-                                         R"(","scopes":["clues:read"]})"),
+                                         R"(","scopes":[)", kEveryScope, "]}"),
                             "DirectoryService_CreateApiClient");
     google::protobuf::Struct created = ParseJson(body);
     const std::string client_secret = StringOf(created, "clientSecret");
@@ -330,6 +355,19 @@ bool BuildWorld(Platform& p, World& w) {
         absl::StrCat(R"({"clientId":")", client_id, R"(","clientSecret":")", client_secret, "\"}"));
     w.api_client_token = JsonString(token_body, "accessToken");
     w.secrets["API client access token"] = w.api_client_token;
+    // A second client of A whose only scope no route asks for.
+    google::protobuf::Struct unscoped =
+        ParseJson(c.Do("POST", "/api/v1/apiClients", w.a_admin,
+                       absl::StrCat(R"({"name":"无关系统","officeId":")", w.a_office,
+                                    R"(","scopes":["unrelated:read"]})")));
+    const std::string unscoped_secret = StringOf(unscoped, "clientSecret");
+    w.secrets["unscoped API client secret"] = unscoped_secret;
+    w.api_client_without_scope = JsonString(
+        c.Do("POST", "/api/v1/auth/token", "",
+             absl::StrCat(R"({"clientId":")", StringOf(StructOf(unscoped, "apiClient"), "id"),
+                          R"(","clientSecret":")", unscoped_secret, "\"}")),
+        "accessToken");
+    w.secrets["unscoped API client access token"] = w.api_client_without_scope;
     // A refresh and a revocation carry the refresh token through the gateway too.
     std::string refreshed = c.Do("POST", "/api/v1/auth/token", "",
                                  absl::StrCat(R"({"refreshToken":")", admin_refresh, "\"}"));
@@ -361,10 +399,10 @@ bool BuildWorld(Platform& p, World& w) {
                                    FormatDate(TodayInChina() + 30), "\"}"),
                       "PlanningService_CreateRound"),
                  "id");
-  const std::string group_body =
-      absl::StrCat(R"({"name":"第一巡察组","members":[{"personId":")", w.leader_person,
-                   R"(","role":"LEADER"},{"personId":")", w.member_person,
-                   R"(","role":"MEMBER"}],"targets":[{"unitId":")", w.target_unit, "\"}]}");
+  const std::string group_body = absl::StrCat(
+      R"({"name":"第一巡察组","members":[{"personId":")", w.leader_person,
+      R"(","role":"LEADER"},{"personId":")", w.member_person, R"(","role":"MEMBER"},{"personId":")",
+      w.seconded_person, R"(","role":"MEMBER"}],"targets":[{"unitId":")", w.target_unit, "\"}]}");
   std::string group = c.Do("POST", absl::StrCat("/api/v1/rounds/", w.ids["rounds"], "/groups"),
                            w.a_admin, group_body, "PlanningService_CreateGroup");
   w.ids["groups"] = JsonString(group, "id");

@@ -37,6 +37,9 @@ class Platform {
 
   int http_port() const { return http_port_; }
   const std::string& admin_password() const { return admin_password_; }
+  // Hex of the petition key pair's secret half (what the office holds offline to reveal a
+  // reporter's identity), for tests that exercise the reveal.
+  const std::string& petition_secret_hex() const { return petition_secret_hex_; }
   // Every log file of every process started, by process name.
   std::map<std::string, std::string> Logs() const;
   bool AllAlive() const;
@@ -49,7 +52,7 @@ class Platform {
  private:
   bool StartService(const std::string& name, std::vector<std::string> extra);
 
-  std::string db_url_, dir_, prefix_, admin_password_;
+  std::string db_url_, dir_, prefix_, admin_password_, petition_secret_hex_;
   int http_port_ = 0;
   std::map<std::string, std::string> addresses_;
   std::map<std::string, testing::ChildProcess> processes_;
@@ -68,6 +71,13 @@ struct World {
   // Tokens.
   std::string a_admin, a_leader, a_member, b_admin, liaison, jw_receiver, zzb_receiver;
   std::string api_client_token;
+  // Principals of the authorisation matrix beyond the ones above: single-role accounts of A
+  // (admin, staff outside the group, leading group), a member of A's group seconded from B, the
+  // liaison of an A unit that is not inspected, the city office (above A) and an API client of A
+  // with no scope that any route asks for (api_client_token holds every scope the services know).
+  std::string city_office, other_unit, seconded_person;
+  std::string a_office_admin, a_staff, a_leading_group, seconded, other_liaison, city_admin;
+  std::string api_client_without_scope;
   // Secrets a test may look for in the logs.
   std::map<std::string, std::string> secrets;  // description → value
   // Ids of A's objects by collection ("issues", "rectificationCases", …).

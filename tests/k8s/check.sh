@@ -92,7 +92,7 @@ pass "settings grepped from the sources"
 
 # ---- Secrets the overlays need, as make-secrets.sh prints them --------------------------------
 for overlay in "${OVERLAYS[@]}"; do
-  if bash "$TOOLS/make-secrets.sh" "$overlay" > "$WORK/secrets-$overlay.yaml" 2> "$WORK/secrets-$overlay.err"; then
+  if PETITION_SECRET_OUT="$WORK/petition-$overlay" bash "$TOOLS/make-secrets.sh" "$overlay" > "$WORK/secrets-$overlay.yaml" 2> "$WORK/secrets-$overlay.err"; then
     pass "make-secrets.sh $overlay"
   else
     fail "make-secrets.sh $overlay: $(tail -3 "$WORK/secrets-$overlay.err")"

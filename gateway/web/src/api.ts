@@ -99,6 +99,30 @@ export const api = {
   put: <T>(path: string, body: unknown = {}) => request<T>('PUT', path, body),
 };
 
+// Uploads a file as the raw body of an upload route (the gateway streams it to the service, so
+// files larger than a JSON body are fine). XMLHttpRequest rather than fetch: it reports upload
+// progress. The answer is parsed as JSON; errors are ApiErrors like every other call.
+export function uploadFile<T>(path: string, file: Blob, onProgress?: (p: Progress) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.upload.onprogress = (e) => onProgress?.({ received: e.loaded, total: e.lengthComputable ? e.total : 0 });
+    xhr.onerror = () => reject(new ApiError(0, 'UNAVAILABLE', ''));
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve((xhr.responseText ? JSON.parse(xhr.responseText) : {}) as T);
+        return;
+      }
+      const err = toApiError(xhr.status, xhr.responseText);
+      if (err.code === 'UNAUTHENTICATED' && token) onUnauthenticated();
+      reject(err);
+    };
+    xhr.send(file);
+  });
+}
+
 // Query string from the non-empty values.
 export function query(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
@@ -107,10 +131,39 @@ export function query(params: Record<string, string | number | undefined>): stri
   return s ? `?${s}` : '';
 }
 
+// Progress of a download: bytes so far and the total (0 while the server has not said).
+export interface Progress { received: number; total: number }
+
+// Percentage for a progress bar; null while the total is unknown (an indeterminate bar).
+export function progressPercent(p: Progress | null | undefined): number | null {
+  if (!p || p.total <= 0) return null;
+  return Math.min(100, Math.floor((p.received * 100) / p.total));
+}
+
+// Reads a response body in chunks, reporting each one: an export is built by the service first
+// (the wait before the first byte) and can then take a while to arrive.
+export async function readWithProgress(res: Response, onProgress: (p: Progress) => void): Promise<Blob> {
+  const total = Number(res.headers.get('Content-Length') ?? 0) || 0;
+  const type = res.headers.get('Content-Type') ?? 'application/octet-stream';
+  if (!res.body) return res.blob();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  onProgress({ received, total });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress({ received, total });
+  }
+  return new Blob(chunks as BlobPart[], { type });
+}
+
 // Downloads an export (the gateway answers with the file itself) under its own file name.
-export async function download(path: string, fallbackName: string): Promise<string> {
+export async function download(path: string, fallbackName: string, onProgress?: (p: Progress) => void): Promise<string> {
   const res = await send('GET', path);
-  const blob = await res.blob();
+  const blob = onProgress ? await readWithProgress(res, onProgress) : await res.blob();
   const disposition = res.headers.get('Content-Disposition') ?? '';
   const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
   const name = match ? decodeURIComponent(match[1]) : fallbackName;

@@ -40,7 +40,12 @@ export interface RectificationItem {
 export interface RectificationCase {
   id: string; engagementId: string; targetUnitName?: string; reportId?: string; feedbackDate?: string;
   rectificationPlanDue?: string; requirements?: string; state: string; itemCount?: number;
-  acceptedCount?: number; items?: RectificationItem[];
+  acceptedCount?: number; items?: RectificationItem[]; minSupervisionVisits?: number;
+  visits?: { id: string; visitDate: string; supervisors: string; findings?: string }[];
+  reports?: { id: string; kind: string; title: string; submittedOn: string; summary?: string }[];
+  disclosures?: { id: string; channel: string; publishedOn: string; summary?: string }[];
+  rules?: { id: string; title: string; issuedOn: string }[];
+  rechecks?: { id: string; percent: number; seed: string; results?: { itemId: string; checked?: boolean; passed?: boolean; note?: string }[] }[];
 }
 export interface StatsRow { key: string; label: string; total: string; accepted: string; overdue: string; completionRate: number }
 export interface RectificationStats { totals?: StatsRow; byCategory?: StatsRow[]; byUnit?: StatsRow[]; byOffice?: StatsRow[] }
@@ -60,9 +65,10 @@ export interface Coverage {
 export interface Clue {
   id: string; engagementId: string; subjectPerson: string; subjectPosition?: string; summary?: string;
   state: string; cadreLevel?: string; matterType?: string; receiptOnly?: boolean; deadlineStatus?: string;
+  category?: string; evidenceIds?: string[];
   referral?: Record<string, unknown>; disposal?: { type?: string; outcome?: string };
 }
-export interface OrgUnit { id: string; name: string; kind: string; parent?: string; category?: string }
+export interface OrgUnit { id: string; name: string; kind: string; parent?: string; category?: string; path?: string }
 export interface Person { id: string; name: string; expertise?: string[] }
 export interface TaxonomyEntry { id: string; parentId?: string; name: string }
 export interface DocumentRequest { id: string; title: string; description?: string; dueDate?: string; state: string; providedNote?: string }

@@ -420,11 +420,17 @@ absl::StatusOr<v1::ReferralRules> CluesApp::GetReferralRules(
   const Principal& p = rc.principal;
   if (IsUnitLiaison(p)) return LiaisonDenied();
   const std::string office_id = request.office_id().empty() ? p.office_id : request.office_id();
-  if (!IsOfficeStaff(p) || office_id != p.office_id) {
-    return absl::PermissionDeniedError("referral rules are read by the office's own staff");
-  }
+  const absl::Status denied = absl::PermissionDeniedError(
+      "referral rules are read by the office's own staff and offices above it");
+  if (!IsOfficeStaff(p)) return denied;
   return pool_.ReadWith<v1::ReferralRules>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ReferralRules> {
+        if (office_id != p.office_id) {
+          // Staff of an office above read a lower office's rules (DESIGN.md §3), known by the
+          // path saved with them.
+          std::optional<std::string> path = Repository::ReferralRulesOfficePath(tx, office_id);
+          if (!path || p.office_path.empty() || !PathWithin(*path, p.office_path)) return denied;
+        }
         ASSIGN_OR_RETURN(std::optional<v1::ReferralRules> rules,
                          Repository::FindReferralRules(tx, office_id));
         if (rules) return *rules;
@@ -448,7 +454,7 @@ absl::StatusOr<v1::ReferralRules> CluesApp::SetReferralRules(const RequestContex
   if (rules.feedback_months() == 0) rules.set_feedback_months(kDefaultFeedbackMonths);
   v1::ReferralRules response;
   RETURN_IF_ERROR(WriteOnce(rc, "SetReferralRules", request, response, [&](pqxx::work& tx) {
-    ASSIGN_OR_RETURN(response, Repository::SaveReferralRules(tx, rules));
+    ASSIGN_OR_RETURN(response, Repository::SaveReferralRules(tx, rules, p.office_path));
     return RecordChange(tx, rc, "referral_rules.set",
                         absl::StrCat("referralRules/", rules.office_id()),
                         "clues.referral_rules.changed", response);

@@ -183,13 +183,26 @@ absl::StatusOr<std::optional<v1::ReferralRules>> Repository::FindReferralRules(
   return rules;
 }
 
+std::optional<std::string> Repository::ReferralRulesOfficePath(pqxx::transaction_base& tx,
+                                                               const std::string& office_id) {
+  pqxx::result r =
+      PgExec(tx,
+             "SELECT office_path::text FROM referral_rules WHERE office_id = $1 AND office_path IS "
+             "NOT NULL",
+             office_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
 absl::StatusOr<v1::ReferralRules> Repository::SaveReferralRules(pqxx::work& tx,
-                                                                v1::ReferralRules rules) {
+                                                                v1::ReferralRules rules,
+                                                                const std::string& office_path) {
   SetTimestampMicros(rules.mutable_update_time(), absl::ToUnixMicros(absl::Now()));
   PgExec(tx,
-         "INSERT INTO referral_rules (office_id, body) VALUES ($1, $2) ON CONFLICT (office_id) DO "
-         "UPDATE SET body = EXCLUDED.body, updated_at = now()",
-         rules.office_id(), ToJson(rules));
+         "INSERT INTO referral_rules (office_id, body, office_path) VALUES ($1, $2, $3::ltree) "
+         "ON CONFLICT (office_id) DO UPDATE SET body = EXCLUDED.body, "
+         "office_path = EXCLUDED.office_path, updated_at = now()",
+         rules.office_id(), ToJson(rules), office_path);
   return rules;
 }
 

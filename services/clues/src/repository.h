@@ -66,8 +66,12 @@ class Repository {
 
   static absl::StatusOr<std::optional<v1::ReferralRules>> FindReferralRules(
       pqxx::transaction_base& tx, const std::string& office_id);
+  // The path of the office the rules belong to (kept with them), when known.
+  static std::optional<std::string> ReferralRulesOfficePath(pqxx::transaction_base& tx,
+                                                            const std::string& office_id);
   static absl::StatusOr<v1::ReferralRules> SaveReferralRules(pqxx::work& tx,
-                                                             v1::ReferralRules rules);
+                                                             v1::ReferralRules rules,
+                                                             const std::string& office_path);
 };
 
 }  // namespace xuncha::clues

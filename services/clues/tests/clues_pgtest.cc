@@ -538,10 +538,24 @@ TEST_F(CluesTest, LiaisonAndUnrelatedOfficeAreRefusedOnEveryRoute) {
     v1::GetReferralRulesRequest rules_req;
     rules_req.set_office_id(county_a_);
     v1::ReferralRules rules;
-    EXPECT_TRUE(Denied(stub_->GetReferralRules(Ctx(*outsider).get(), rules_req, &rules)));
+    // The city above county A reads A's rules (checked below); the others may not.
+    if (outsider != &city_staff_) {
+      EXPECT_TRUE(Denied(stub_->GetReferralRules(Ctx(*outsider).get(), rules_req, &rules)));
+    }
     rules.Clear();
     rules.set_office_id(county_a_);
     EXPECT_TRUE(Denied(stub_->SetReferralRules(Ctx(*outsider).get(), rules, &rules)));
+  }
+  // The city office above county A reads A's referral rules; they stay A's to set.
+  {
+    v1::GetReferralRulesRequest rules_req;
+    rules_req.set_office_id(county_a_);
+    v1::ReferralRules rules;
+    grpc::Status s = stub_->GetReferralRules(Ctx(city_staff_).get(), rules_req, &rules);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(rules.office_id(), county_a_);
+    EXPECT_GT(rules.rules_size(), 0);
+    EXPECT_TRUE(Denied(stub_->SetReferralRules(Ctx(city_staff_).get(), rules, &rules)));
   }
   // Backlog counts roll up to the city (no details), never sideways or to liaisons.
   v1::GetClueBacklogRequest backlog_req;

@@ -1,5 +1,8 @@
 #include "xuncha/pg.h"
 
+#include <map>
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
 #include "xuncha/crypto.h"
 #include "xuncha/log.h"
@@ -182,6 +185,42 @@ std::string PreparedStatementName(absl::string_view sql) {
   return absl::StrCat("q_", Sha256Hex(sql).substr(0, 32));
 }
 
+namespace {
+
+struct UniqueMessages {
+  std::mutex mu;
+  std::map<std::string, std::string, std::less<>> by_constraint;
+};
+
+UniqueMessages& Unique() {
+  static auto* messages = new UniqueMessages;
+  return *messages;
+}
+
+// PostgreSQL's 23505 text: `duplicate key value violates unique constraint "name"` and a DETAIL
+// line with the key values, which is not for API callers.
+absl::Status UniqueViolation(const std::string& what) {
+  static const std::string kMarker = "unique constraint \"";
+  std::size_t start = what.find(kMarker);
+  if (start != std::string::npos) {
+    start += kMarker.size();
+    const std::size_t end = what.find('"', start);
+    const std::string name = what.substr(start, end - start);
+    std::lock_guard lock(Unique().mu);
+    auto it = Unique().by_constraint.find(name);
+    if (it != Unique().by_constraint.end()) return absl::AlreadyExistsError(it->second);
+    return absl::AlreadyExistsError(absl::StrCat("already exists (unique rule ", name, ")"));
+  }
+  return absl::AlreadyExistsError("already exists");
+}
+
+}  // namespace
+
+void DescribeUniqueViolation(std::string constraint, std::string message) {
+  std::lock_guard lock(Unique().mu);
+  Unique().by_constraint[std::move(constraint)] = std::move(message);
+}
+
 absl::Status StatusFromPgException(const std::exception& e) {
   const std::string what = e.what();
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
@@ -193,7 +232,7 @@ absl::Status StatusFromPgException(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
     const std::string state = sql->sqlstate();
     if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
-    if (state == "23505") return absl::AlreadyExistsError(absl::StrCat("already exists: ", what));
+    if (state == "23505") return UniqueViolation(what);
     if (state == "23503") {
       return absl::FailedPreconditionError(absl::StrCat("referenced record missing: ", what));
     }

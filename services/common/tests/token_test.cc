@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "xuncha/auth.h"
 
@@ -30,6 +31,39 @@ class TokenTest : public ::testing::Test {
   std::optional<TokenVerifier> verifier_;
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
 };
+
+// Verified tokens are remembered: the answer for a token seen before must be exactly what a
+// fresh verification would say, whatever was verified earlier.
+TEST_F(TokenTest, RememberedTokensStillExpireAndNearMissesStillFail) {
+  auto token = signer_->Sign(Claims(), now_, absl::Minutes(15));
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(verifier_->Verify(*token, now_).ok());
+  auto again = verifier_->Verify(*token, now_ + absl::Minutes(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->sub(), "u-1");
+  EXPECT_EQ(again->roles(0), "OFFICE_ADMIN");
+  // The same claims with one byte of the signature changed: not the remembered token.
+  // (Not the last character: its low bits are base64 padding and may not change the bytes.)
+  std::string tampered = *token;
+  char& c = tampered[tampered.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(verifier_->Verify(tampered, now_).status().message(), "token signature is invalid");
+  // A longer string that starts with the remembered token is not it either.
+  EXPECT_FALSE(verifier_->Verify(*token + "x", now_).ok());
+  // Expiry is checked on every call, remembered or not.
+  EXPECT_EQ(verifier_->Verify(*token, now_ + absl::Minutes(15)).status().message(),
+            "token has expired");
+  // More distinct tokens than are remembered: every one still verifies.
+  for (int i = 0; i < 5000; ++i) {
+    TokenClaims c = Claims();
+    c.set_sub(absl::StrCat("u-", i));
+    auto t = signer_->Sign(c, now_, absl::Minutes(15));
+    ASSERT_TRUE(t.ok());
+    auto v = verifier_->Verify(*t, now_);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->sub(), absl::StrCat("u-", i));
+  }
+}
 
 TEST_F(TokenTest, SignedTokenVerifies) {
   auto token = signer_->Sign(Claims(), now_, absl::Minutes(15));

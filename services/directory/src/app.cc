@@ -26,7 +26,16 @@ bool CanEditPeople(const Principal& p, const OfficeRef& office) {
 
 DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay, TokenSigner signer,
                            DirectorySettings settings)
-    : pool_(pool), redis_(redis), relay_(relay), signer_(std::move(signer)), settings_(settings) {}
+    : pool_(pool), redis_(redis), relay_(relay), signer_(std::move(signer)), settings_(settings) {
+  // The unique rules of directory's schema, in the words of the API (field: rule).
+  DescribeUniqueViolation("org_units_sibling_name",
+                          "org_unit.name: another unit under the same parent has this name");
+  DescribeUniqueViolation("org_units_path_key",
+                          "org_unit: a unit already has this place in the tree");
+  DescribeUniqueViolation("offices_org_unit_id_key",
+                          "office.org_unit_id: this org unit already has an inspection office");
+  DescribeUniqueViolation("users_username_key", "user.username: already taken");
+}
 
 absl::Status DirectoryApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
   return CommitChange(pool_, relay_, body);

@@ -166,6 +166,17 @@ TEST_F(DirectoryTest, LoginCreateOrgAndReadItBack) {
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(stub_->GetOrgUnit(Ctx("a.b.c").get(), get, &back).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // A sibling of the same name: ALREADY_EXISTS naming the field and the rule, not the
+  // database's text.
+  CreateUnit(admin, city.id(), "某县委", v1::OrgUnit::COUNTY_COMMITTEE);
+  v1::CreateOrgUnitRequest twin;
+  twin.mutable_org_unit()->set_parent(city.id());
+  twin.mutable_org_unit()->set_name("某县委");
+  twin.mutable_org_unit()->set_kind(v1::OrgUnit::COUNTY_COMMITTEE);
+  v1::OrgUnit out;
+  grpc::Status s = stub_->CreateOrgUnit(Ctx(admin).get(), twin, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(s.error_message(), "org_unit.name: another unit under the same parent has this name");
 }
 
 TEST_F(DirectoryTest, CountyAdminIsDeniedOnAnotherCounty) {

@@ -167,13 +167,26 @@ absl::Status FieldworkApp::WriteOnce(const RequestContext& rc, absl::string_view
   return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
 }
 
+namespace {
+
+// What the principal may do on an engagement, as far as fieldwork is concerned: an API client of
+// the office reads fieldwork records only with the scope for it (DESIGN.md §3: "their office
+// and their scopes").
+EngagementAccess FieldworkAccess(const Principal& principal, const EngagementSnapshot& engagement) {
+  EngagementAccess access = AccessTo(principal, engagement, TodayInChina());
+  if (access.api_client && !principal.HasScope("fieldwork:read")) access.api_client = false;
+  return access;
+}
+
+}  // namespace
+
 absl::StatusOr<EngagementAccess> FieldworkApp::Access(pqxx::transaction_base& tx,
                                                       const RequestContext& rc,
                                                       const std::string& engagement_id,
                                                       absl::string_view field) {
   RETURN_IF_ERROR(ValidateId(field, engagement_id));
   ASSIGN_OR_RETURN(EngagementSnapshot engagement, LoadEngagement(tx, engagement_id, field));
-  return AccessTo(rc.principal, engagement, TodayInChina());
+  return FieldworkAccess(rc.principal, engagement);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +202,7 @@ absl::StatusOr<v1::Interview> FieldworkApp::CreateInterview(
       WriteOnce(rc, "CreateInterview", request, created, [&](pqxx::work& tx) -> absl::Status {
         ASSIGN_OR_RETURN(EngagementSnapshot engagement,
                          LoadEngagement(tx, request.engagement_id(), "engagement_id"));
-        if (!CanRecordInterviews(AccessTo(rc.principal, engagement, TodayInChina()))) {
+        if (!CanRecordInterviews(FieldworkAccess(rc.principal, engagement))) {
           return Denied("record interviews on this engagement (its group and office leadership)");
         }
         RETURN_IF_ERROR(ValidateNewInterview(interview, engagement));
@@ -327,7 +340,7 @@ absl::StatusOr<v1::InterviewOutline> FieldworkApp::GetInterviewOutline(
         if (!request.engagement_id().empty()) {
           ASSIGN_OR_RETURN(EngagementSnapshot engagement,
                            LoadEngagement(tx, request.engagement_id(), "engagement_id"));
-          if (CanReadOutlinesOn(AccessTo(rc.principal, engagement, TodayInChina())) &&
+          if (CanReadOutlinesOn(FieldworkAccess(rc.principal, engagement)) &&
               OutlineUsableOn(outline.owner, engagement)) {
             return outline.outline;
           }
@@ -410,7 +423,7 @@ absl::StatusOr<v1::ListInterviewOutlinesResponse> FieldworkApp::ListEngagementIn
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListInterviewOutlinesResponse> {
         ASSIGN_OR_RETURN(EngagementSnapshot engagement,
                          LoadEngagement(tx, request.engagement_id(), "engagement_id"));
-        if (!CanReadOutlinesOn(AccessTo(rc.principal, engagement, TodayInChina()))) {
+        if (!CanReadOutlinesOn(FieldworkAccess(rc.principal, engagement))) {
           return Denied("read the interview outlines of this engagement (its group and office)");
         }
         OutlineFilter filter;
@@ -549,6 +562,47 @@ absl::StatusOr<v1::SubmitSurveyResponseResponse> FieldworkApp::SubmitSurveyRespo
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<v1::ListSurveysResponse> FieldworkApp::ListSurveys(
+    const RequestContext& rc, const v1::ListSurveysRequest& request) {
+  ASSIGN_OR_RETURN(Page page, DecodePage(request.page_size(), request.page_token()));
+  return pool_.ReadWith<v1::ListSurveysResponse>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ListSurveysResponse> {
+        ASSIGN_OR_RETURN(EngagementAccess access, Access(tx, rc, request.engagement_id()));
+        // The same readers as GetSurvey: a list must not show more than its items do.
+        if (!CanManageSurveys(access) && !CanReadSurveyResults(access)) {
+          return Denied("list surveys of this engagement (its group and office staff)");
+        }
+        auto items = Repository::ListSurveys(tx, request.engagement_id(), page);
+        v1::ListSurveysResponse out;
+        out.set_next_page_token(NextToken(
+            items, page.size, [](const auto& x) { return Repository::SurveyPageKey(x); }));
+        for (auto& s : items) *out.add_surveys() = std::move(s);
+        return out;
+      });
+}
+
+absl::StatusOr<v1::SurveyQuestionnaire> FieldworkApp::GetSurveyQuestionnaire(
+    const RequestContext&, const v1::GetSurveyQuestionnaireRequest& request) {
+  const std::string code = NormalizeResponseCode(request.code());
+  if (code.empty()) return InvalidField("code", "must be set");
+  const std::string hash = Sha256Hex(code);
+  // No audit row and no event, as for answering: a logged time of reading the questionnaire
+  // would sit next to the moment the holder answers.
+  return pool_.ReadWith<v1::SurveyQuestionnaire>(
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::SurveyQuestionnaire> {
+        std::optional<std::string> survey_id = Repository::UnusedCodeSurvey(tx, hash);
+        // One message for unknown and used codes: telling them apart would let anyone test
+        // guessed codes for having been issued.
+        if (!survey_id) return absl::NotFoundError("code: no unused response code like this");
+        ASSIGN_OR_RETURN(v1::Survey survey, Repository::GetSurvey(tx, *survey_id, false));
+        v1::SurveyQuestionnaire out;
+        out.set_title(survey.title());
+        out.set_kind(survey.kind());
+        *out.mutable_questionnaire() = survey.questionnaire();
+        return out;
+      });
 }
 
 absl::StatusOr<v1::SurveyResults> FieldworkApp::GetSurveyResults(const RequestContext& rc,
@@ -1073,7 +1127,7 @@ absl::StatusOr<common::v1::FileContent> FieldworkApp::GetEvidence(const RequestC
                            ASSIGN_OR_RETURN(EngagementSnapshot engagement,
                                             LoadEngagement(tx, link.engagement_id()));
                            if (CanReadEvidenceIn(
-                                   AccessTo(rc.principal, engagement, TodayInChina()),
+                                   FieldworkAccess(rc.principal, engagement),
                                    Repository::AttachmentKinds(tx, sha256, link.engagement_id()))) {
                              return link;
                            }

@@ -21,8 +21,8 @@ struct FieldworkSettings {
   std::string petition_public_key;
   // Where evidence files live (content-addressed); empty: uploads are refused.
   std::string evidence_dir;
-  // Largest evidence file (streamed uploads).
-  int64_t evidence_max_bytes = 3 << 20;
+  // Largest evidence file (streamed uploads): scans and recordings run to tens of megabytes.
+  int64_t evidence_max_bytes = 64 << 20;
   // Largest file in one UploadEvidence message: evidence_max_bytes, but below gRPC's 4 MiB
   // message limit.
   int64_t unary_evidence_max_bytes = 3 << 20;
@@ -61,6 +61,10 @@ class FieldworkApp {
       const RequestContext& rc, const v1::IssueSurveyCodesRequest& request);
   absl::StatusOr<v1::SubmitSurveyResponseResponse> SubmitSurveyResponse(
       const RequestContext& rc, const v1::SubmitSurveyResponseRequest& request);
+  absl::StatusOr<v1::ListSurveysResponse> ListSurveys(const RequestContext& rc,
+                                                      const v1::ListSurveysRequest& request);
+  absl::StatusOr<v1::SurveyQuestionnaire> GetSurveyQuestionnaire(
+      const RequestContext& rc, const v1::GetSurveyQuestionnaireRequest& request);
   absl::StatusOr<v1::SurveyResults> GetSurveyResults(const RequestContext& rc,
                                                      const std::string& id);
 

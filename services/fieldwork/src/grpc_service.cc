@@ -77,6 +77,25 @@ Status FieldworkGrpcService::SubmitSurveyResponse(ServerContext* c,
   });
 }
 
+Status FieldworkGrpcService::ListSurveys(ServerContext* c, const v1::ListSurveysRequest* req,
+                                         v1::ListSurveysResponse* resp) {
+  return HandleRpc(c, "ListSurveys", auth_, [&](const RequestContext& rc) -> absl::Status {
+    ASSIGN_OR_RETURN(*resp, app_.ListSurveys(rc, *req));
+    return absl::OkStatus();
+  });
+}
+
+// Public (no account): marked `public: true` in the proto.
+Status FieldworkGrpcService::GetSurveyQuestionnaire(ServerContext* c,
+                                                    const v1::GetSurveyQuestionnaireRequest* req,
+                                                    v1::SurveyQuestionnaire* resp) {
+  return HandlePublicRpc(c, "GetSurveyQuestionnaire",
+                         [&](const RequestContext& rc) -> absl::Status {
+                           ASSIGN_OR_RETURN(*resp, app_.GetSurveyQuestionnaire(rc, *req));
+                           return absl::OkStatus();
+                         });
+}
+
 Status FieldworkGrpcService::GetSurveyResults(ServerContext* c,
                                               const v1::GetSurveyResultsRequest* req,
                                               v1::SurveyResults* resp) {

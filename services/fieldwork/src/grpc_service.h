@@ -61,6 +61,11 @@ class FieldworkGrpcService final : public v1::FieldworkService::Service {
   grpc::Status SubmitSurveyResponse(grpc::ServerContext* c,
                                     const v1::SubmitSurveyResponseRequest* req,
                                     v1::SubmitSurveyResponseResponse* resp) override;
+  grpc::Status ListSurveys(grpc::ServerContext* c, const v1::ListSurveysRequest* req,
+                           v1::ListSurveysResponse* resp) override;
+  grpc::Status GetSurveyQuestionnaire(grpc::ServerContext* c,
+                                      const v1::GetSurveyQuestionnaireRequest* req,
+                                      v1::SurveyQuestionnaire* resp) override;
   grpc::Status GetSurveyResults(grpc::ServerContext* c, const v1::GetSurveyResultsRequest* req,
                                 v1::SurveyResults* resp) override;
   grpc::Status SubmitPetition(grpc::ServerContext* c, const v1::SubmitPetitionRequest* req,

@@ -393,6 +393,40 @@ bool Repository::CodeExists(pqxx::transaction_base& tx, const std::string& code_
   return !PgExec(tx, "SELECT 1 FROM survey_codes WHERE code_hash = $1", code_hash).empty();
 }
 
+std::optional<std::string> Repository::UnusedCodeSurvey(pqxx::transaction_base& tx,
+                                                        const std::string& code_hash) {
+  auto rows = PgExec(
+      tx, "SELECT survey_id::text FROM survey_codes WHERE code_hash = $1 AND NOT used", code_hash);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::string Repository::SurveyPageKey(const v1::Survey& survey) {
+  return PageKey(absl::StrCat(Micros(survey.create_time())), survey.id());
+}
+
+std::vector<v1::Survey> Repository::ListSurveys(pqxx::transaction_base& tx,
+                                                const std::string& engagement_id,
+                                                const Page& page) {
+  pqxx::result rows;
+  if (page.after.empty()) {
+    rows = PgExec(tx,
+                  kSurveyColumns +
+                      "WHERE s.engagement_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT $2",
+                  engagement_id, page.size + 1);
+  } else {
+    auto [micros, id] = SplitPageKey(page.after);
+    rows = PgExec(tx,
+                  kSurveyColumns + "WHERE s.engagement_id = $1 AND (" + SqlMicros("s.created_at") +
+                      ", s.id) < ($3::bigint, $4::uuid) ORDER BY s.created_at DESC, s.id DESC "
+                      "LIMIT $2",
+                  engagement_id, page.size + 1, micros, id);
+  }
+  std::vector<v1::Survey> out;
+  for (const auto& r : rows) out.push_back(SurveyFromRow(r));
+  return out;
+}
+
 void Repository::InsertAnswers(pqxx::work& tx, const std::string& survey_id, int version,
                                const std::vector<v1::Answer>& answers) {
   v1::SubmitSurveyResponseRequest stored;  // the answers only: the code field stays empty

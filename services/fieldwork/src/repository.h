@@ -85,6 +85,13 @@ class Repository {
   // and then finds the code used.
   static std::optional<std::string> UseCode(pqxx::work& tx, const std::string& code_hash);
   static bool CodeExists(pqxx::transaction_base& tx, const std::string& code_hash);
+  // The survey of an unused code; nullopt when unknown or already used (not told apart).
+  static std::optional<std::string> UnusedCodeSurvey(pqxx::transaction_base& tx,
+                                                     const std::string& code_hash);
+  // Newest first; one more than page.size when there is a further page.
+  static std::vector<v1::Survey> ListSurveys(pqxx::transaction_base& tx,
+                                             const std::string& engagement_id, const Page& page);
+  static std::string SurveyPageKey(const v1::Survey& survey);
   static void InsertAnswers(pqxx::work& tx, const std::string& survey_id, int version,
                             const std::vector<v1::Answer>& answers);
   static std::vector<v1::Questionnaire> ListVersions(pqxx::transaction_base& tx,

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -422,6 +424,104 @@ TEST_F(FieldworkTest, TwoSimultaneousAnswersWithOneCodeStoreOne) {
     EXPECT_EQ(used.load(), 1);
   }
   EXPECT_EQ(Count("SELECT count(*) FROM survey_answers"), 10);
+}
+
+TEST_F(FieldworkTest, QuestionnaireByCodeForUnusedCodesOnly) {
+  v1::Survey survey = CreateEvaluation();
+  std::vector<std::string> codes = IssueCodes(survey.id(), 2);
+  auto lookup = [&](const std::string& code, v1::SurveyQuestionnaire* out) {
+    v1::GetSurveyQuestionnaireRequest req;
+    req.set_code(code);
+    return stub_->GetSurveyQuestionnaire(Ctx("").get(), req, out);  // no token: public
+  };
+  v1::SurveyQuestionnaire q;
+  // Hand-typed: lower case and without separators.
+  std::string typed = absl::AsciiStrToLower(codes[0]);
+  typed.erase(std::remove(typed.begin(), typed.end(), '-'), typed.end());
+  grpc::Status s = lookup(typed, &q);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(q.title(), "领导班子民主测评");
+  EXPECT_EQ(q.kind(), v1::Survey::DEMOCRATIC_EVALUATION);
+  EXPECT_EQ(q.questionnaire().version(), 1);
+  ASSERT_EQ(q.questionnaire().questions_size(), 1);
+  EXPECT_EQ(q.questionnaire().questions(0).id(), "overall");
+  // Reading the questionnaire does not use the code.
+  ASSERT_TRUE(Answer(codes[0], "好").ok());
+
+  // A used and an unknown code: the same code and message, so issued codes cannot be probed.
+  grpc::Status used = lookup(codes[0], &q);
+  grpc::Status unknown = lookup("ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ", &q);
+  EXPECT_EQ(used.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(used.error_message(), unknown.error_message());
+  EXPECT_TRUE(absl::StrContains(used.error_message(), "code")) << used.error_message();
+  s = lookup(" - ", &q);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "code")) << s.error_message();
+
+  // After an edit with answers the code gets the new version.
+  v1::UpdateQuestionnaireRequest update;
+  update.set_id(survey.id());
+  auto* question = update.add_questions();
+  question->set_id("q1");
+  question->set_text("意见建议");
+  question->set_kind(v1::Question::FREE_TEXT);
+  v1::Survey updated;
+  ASSERT_TRUE(stub_->UpdateQuestionnaire(Ctx(member_).get(), update, &updated).ok());
+  ASSERT_TRUE(lookup(codes[1], &q).ok());
+  EXPECT_EQ(q.questionnaire().version(), 2);
+  ASSERT_EQ(q.questionnaire().questions_size(), 1);
+  EXPECT_EQ(q.questionnaire().questions(0).id(), "q1");
+  // Nothing was written by reading.
+  EXPECT_EQ(Count("SELECT count(*) FROM survey_codes WHERE used"), 1);
+}
+
+TEST_F(FieldworkTest, SurveysAreListedForTheGroupAndOfficeOnly) {
+  v1::Survey first = CreateEvaluation();
+  v1::Survey second = CreateEvaluation(7);
+  auto list = [&](const std::string& token, const std::string& engagement_id,
+                  v1::ListSurveysResponse* out, int page_size = 0,
+                  const std::string& page_token = "") {
+    v1::ListSurveysRequest req;
+    req.set_engagement_id(engagement_id);
+    req.set_page_size(page_size);
+    req.set_page_token(page_token);
+    return stub_->ListSurveys(Ctx(token).get(), req, out);
+  };
+  v1::ListSurveysResponse resp;
+  for (const std::string& token : {member_, leader_, city_staff_, city_admin_}) {
+    grpc::Status s = list(token, group1_.id(), &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(resp.surveys_size(), 2);
+    EXPECT_EQ(resp.surveys(0).id(), second.id());  // newest first
+    EXPECT_EQ(resp.surveys(0).min_responses(), 7);
+    EXPECT_EQ(resp.surveys(1).id(), first.id());
+    EXPECT_EQ(resp.surveys(1).questionnaire().questions_size(), 1);
+    EXPECT_TRUE(resp.next_page_token().empty());
+  }
+  // Pages of one.
+  ASSERT_TRUE(list(member_, group1_.id(), &resp, 1).ok());
+  ASSERT_EQ(resp.surveys_size(), 1);
+  EXPECT_EQ(resp.surveys(0).id(), second.id());
+  ASSERT_FALSE(resp.next_page_token().empty());
+  const std::string token = resp.next_page_token();
+  ASSERT_TRUE(list(member_, group1_.id(), &resp, 1, token).ok());
+  ASSERT_EQ(resp.surveys_size(), 1);
+  EXPECT_EQ(resp.surveys(0).id(), first.id());
+  EXPECT_TRUE(resp.next_page_token().empty());
+
+  // The unit liaison and group 2's member are refused; group 2's own list is empty.
+  grpc::Status s = list(liaison_, group1_.id(), &resp);
+  EXPECT_EQ(s.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "surveys")) << s.error_message();
+  EXPECT_EQ(list(other_member_, group1_.id(), &resp).error_code(), StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(list(other_member_, group2_.id(), &resp).ok());
+  EXPECT_EQ(resp.surveys_size(), 0);
+  // An unknown engagement and a malformed id.
+  EXPECT_EQ(list(city_admin_, NewUuid(), &resp).error_code(), StatusCode::NOT_FOUND);
+  s = list(city_admin_, "x", &resp);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "engagement_id")) << s.error_message();
 }
 
 // ---------------------------------------------------------------------------------------------

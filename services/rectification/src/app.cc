@@ -29,11 +29,16 @@ bool IsOfficeStaff(const Principal& p) {
          p.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP", "VIEWER"});
 }
 
+// An API client of an office holding the read scope (DESIGN.md §3: office and scopes).
+bool ScopedClient(const Principal& p) {
+  return p.IsApiClient() && p.HasScope("rectification:read");
+}
+
 // The caller's reach for office-wide reads (stats, ledger): its office and the offices below,
 // everything for the platform admin; none for liaisons and group members.
 absl::StatusOr<std::string> OfficeScope(const Principal& p, absl::string_view what) {
   if (p.IsPlatformAdmin()) return std::string();
-  if ((IsOfficeStaff(p) || p.IsApiClient()) && !p.office_path.empty()) return p.office_path;
+  if ((IsOfficeStaff(p) || ScopedClient(p)) && !p.office_path.empty()) return p.office_path;
   return absl::PermissionDeniedError(
       absl::StrCat("permission denied: ", what, " is for office staff"));
 }
@@ -215,7 +220,7 @@ absl::StatusOr<v1::ListRectificationCasesResponse> RectificationApp::ListCases(
   filter.after_id = page.after;
   filter.limit = page.size + 1;
   filter.all = p.IsPlatformAdmin();
-  if ((IsOfficeStaff(p) || p.IsApiClient()) && !p.office_path.empty()) {
+  if ((IsOfficeStaff(p) || ScopedClient(p)) && !p.office_path.empty()) {
     filter.office_path = p.office_path;
   }
   if (p.HasRole("UNIT_LIAISON")) filter.unit_path = p.unit_path;

@@ -250,8 +250,10 @@ std::vector<std::string> DrawSample(std::vector<std::string> ids, int percent, u
 
 CaseAccess AccessToCase(const Principal& principal, const EngagementAccess& engagement) {
   CaseAccess access;
+  // API clients of the office read with the scope for it (DESIGN.md §3: office and scopes).
   access.read = engagement.office || engagement.office_above || engagement.member ||
-                engagement.liaison || engagement.api_client;
+                engagement.liaison ||
+                (engagement.api_client && principal.HasScope("rectification:read"));
   access.office_write =
       engagement.office && principal.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP"});
   access.unit_write = engagement.liaison;

@@ -3,7 +3,10 @@
 // group, record an interview and an issue, confirm it, approve the report and feed back; the unit
 // liaison fills the rectification plan and reports completion; the office accepts (销号) and the
 // dashboard's completion rate moves from 0% to 100%. A liaison opening an interview URL gets the
-// forbidden page. Screenshots of the main screens go to $ARTIFACTS.
+// forbidden page. The public survey page reads its questionnaire by the code alone. The office
+// records a supervision visit, a rule made and a re-check on the case; the liaison a dual report.
+// A confirmed issue becomes a clue: the office sets the referral rule, approves and refers it,
+// and the receiving body acknowledges and disposes of it. Screenshots go to $ARTIFACTS.
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 assert.ok(BASE_URL && ADMIN_PASSWORD, 'BASE_URL and ADMIN_PASSWORD must be set (run_e2e.sh sets them)');
 
 const started = Date.now();
+// Today in China, as the services date feedback and records.
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 const step = (name) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${name}`);
 
 const world = await seed(BASE_URL, ADMIN_PASSWORD);
@@ -152,18 +157,21 @@ try {
   await byTest('surveys-table').getByText('干部作风测评').waitFor();
   await byTest('survey-issue').first().click();
   const surveyLink = await byTest('survey-link').first().getAttribute('href');
+  assert.match(surveyLink, /\/public\/survey\?code=[^&]+$/); // the link carries only the code
   await page.keyboard.press('Escape');
   const publicPage = await context.newPage(); // a new tab: no session, as a respondent
   await publicPage.goto(surveyLink);
+  await publicPage.locator('[data-testid="survey-submit"]').click(); // nothing chosen: refused here
+  await publicPage.locator('[data-testid="api-error"]').getByText('请回答所有必答题').waitFor();
   await publicPage.locator('.el-radio', { hasText: '较好' }).click();
   await publicPage.locator('textarea').fill('加强公务用车管理');
+  await publicPage.screenshot({ path: path.join(ARTIFACTS, '04a-public-survey-form.png'), fullPage: true });
   await publicPage.locator('[data-testid="survey-submit"]').click();
   await publicPage.locator('[data-testid="survey-done"]').getByText('干部作风测评').waitFor();
   await publicPage.screenshot({ path: path.join(ARTIFACTS, '04b-public-survey.png'), fullPage: true });
-  await publicPage.goto(surveyLink); // a code works once
-  await publicPage.locator('.el-radio', { hasText: '好' }).first().click();
-  await publicPage.locator('[data-testid="survey-submit"]').click();
-  await publicPage.locator('[data-testid="api-error"]').waitFor();
+  await publicPage.goto(surveyLink); // a code works once: the used code opens no questionnaire
+  await publicPage.locator('[data-testid="api-error"]').getByText('未找到').waitFor();
+  assert.equal(await publicPage.locator('[data-testid="survey-form"]').count(), 0);
   await publicPage.close();
   step('survey created, code answered once on the public page, second use refused');
   await page.getByRole('tab', { name: '个别谈话' }).click();
@@ -183,6 +191,11 @@ try {
   await byTest('signoff-statement').fill('情况属实');
   await byTest('signoff-submit').click();
   await byTest('issues-table').locator('[data-state="CONFIRMED"]').waitFor();
+  // The confirmed issue goes to the clue register (the clues service takes it from the event).
+  await byTest('issue-suggest-clue').click();
+  await byTest('clue-subject').fill('王某某');
+  await byTest('clue-submit').click();
+  await byTest('issue-suggest-clue').waitFor({ state: 'detached' });
   await shot('05-engagement-issues');
   step('interview and issue recorded, issue confirmed');
 
@@ -239,8 +252,22 @@ try {
   await byTest('item-start').click();
   await byTest('item-complete').click();
   await byTest('complete-note').fill('制度已印发，车辆已全部登记');
+  // The evidence goes up through the gateway's streamed upload route.
+  await byTest('complete-file').setInputFiles({
+    name: '公务用车登记表.txt', mimeType: 'text/plain',
+    buffer: Buffer.from('公务用车登记表\n'.repeat(5000)),
+  });
   await byTest('complete-submit').click();
   await byTest('rect-items').locator('[data-state="COMPLETED"]').waitFor();
+  // 双报告: the unit's report on the case, checked in the form before it is sent.
+  await page.getByRole('tab', { name: '整改报告' }).click();
+  await byTest('case-add-report').click();
+  await byTest('case-report-submit').click();
+  await byTest('case-form-report').getByText('必填项').first().waitFor();
+  await byTest('case-report-title').fill('关于巡察反馈意见整改情况的报告');
+  await byTest('case-report-submittedOn').fill(today);
+  await byTest('case-report-submit').click();
+  await byTest('case-reports').getByText('关于巡察反馈意见整改情况的报告').waitFor();
   await shot('08-liaison-rectification');
   await byTest('nav-feedback').click();
   await byTest('feedback-sheet').getByText('立行立改，按期报送整改方案').waitFor();
@@ -264,6 +291,82 @@ try {
   await byTest('issue-total').getByText('1').waitFor();
   await shot('10-dashboard-after');
   step('office accepted; dashboard completion rate 0% → 100%');
+
+  // --- Rectification case records: a supervision visit, a rule made, a re-check of accepted items.
+  await byTest('nav-rectification').click();
+  await byTest('case-add-visit').click();
+  await byTest('case-visit-visitDate').fill('2020-01-01'); // before the feedback: refused here
+  await byTest('case-visit-supervisors').fill('第一督查组');
+  await byTest('case-visit-submit').click();
+  await byTest('case-form-visit').getByText('不得早于反馈日期').waitFor();
+  await byTest('case-visit-visitDate').fill(today);
+  await byTest('case-visit-findings').fill('整改措施已落实');
+  await byTest('case-visit-submit').click();
+  await byTest('case-visits').getByText('第一督查组').waitFor();
+  await page.getByRole('tab', { name: /建章立制/ }).click();
+  await byTest('case-add-rule').click();
+  await byTest('case-rule-title').fill('公务用车管理办法');
+  await byTest('case-rule-issuedOn').fill(today);
+  await byTest('case-rule-submit').click();
+  await byTest('case-rules').getByText('公务用车管理办法').waitFor();
+  await page.getByRole('tab', { name: '整改抽查' }).click();
+  await byTest('case-draw-recheck').click();
+  await byTest('case-draw-submit').click();
+  await byTest('case-record-result').click();
+  await byTest('case-result-passed').click(); // failed needs a note: refused here
+  await byTest('case-result-submit').click();
+  await byTest('case-form-result').getByText('必填项').waitFor();
+  await byTest('case-result-passed').click(); // passed (a failed re-check would reopen the item)
+  await byTest('case-result-note').fill('车辆登记台账与实际一致');
+  await byTest('case-result-submit').click();
+  await byTest('case-recheck').getByText('通过').waitFor();
+  await shot('10b-rectification-case-records');
+  step('case records: supervision visit, rule made, re-check drawn and recorded');
+
+  // --- Clues: referral rule to the discipline commission, approve, refer.
+  await byTest('nav-clues').click();
+  await byTest('rule-add').click();
+  await byTest('rule-save').click(); // no receiving body chosen: refused here
+  await byTest('rule-problem').getByText('必填项').waitFor();
+  await byTest('rule-receiver').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '市纪委监委' }).first().click();
+  await byTest('rule-save').click();
+  await byTest('rule-saved').waitFor();
+  for (let i = 0; i < 150 && !(await byTest('clue-approve').count()); ++i) {
+    await page.waitForTimeout(200);
+    await page.reload();
+    await byTest('clues-table').waitFor();
+  }
+  await byTest('clues-table').getByText('王某某').waitFor();
+  await byTest('clue-approve').click();
+  await byTest('approve-submit').click(); // the matter is not set yet: refused here
+  await page.locator('.el-dialog').getByText('必填项').first().waitFor();
+  await pick('approve-matter', '违纪违法');
+  await byTest('approve-submit').click();
+  await byTest('clue-refer').click();
+  await byTest('refer-submit').click(); // no document number: refused here
+  await page.locator('.el-dialog').getByText('必填项').first().waitFor();
+  await byTest('refer-number').fill('X巡移〔2026〕1号');
+  await byTest('refer-submit').click();
+  await byTest('clues-table').locator('[data-state="REFERRED"]').waitFor();
+  assert.equal(await byTest('clues-table').getByText('市纪委监委').count(), 1);
+  await shot('12-clue-register');
+  step('referral rule set; clue approved and referred to 市纪委监委');
+  await logout();
+
+  // --- The receiver acknowledges and disposes.
+  await login('receiver');
+  await page.waitForURL('**/clues');
+  await byTest('clues-table').getByText('王某某').waitFor();
+  await byTest('clue-acknowledge').click();
+  await byTest('clue-dispose').click();
+  await byTest('dispose-submit').click(); // no outcome: refused here
+  await page.locator('.el-dialog').getByText('必填项').first().waitFor();
+  await byTest('dispose-outcome').fill('经谈话函询，予以批评教育');
+  await byTest('dispose-submit').click();
+  await byTest('clues-table').locator('[data-state="DISPOSED"]').waitFor();
+  await shot('13-receiver-clues');
+  step('receiver acknowledged and disposed of the clue');
 
   // --- Public petition page: submit and check with the receipt code.
   await logout();

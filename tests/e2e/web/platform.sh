@@ -52,6 +52,10 @@ start() {
     if [ "$svc" = directory ]; then
       extra=(XUNCHA_TOKEN_PRIVATE_KEY_FILE="$state/keys/token_signing_key.pem"
              XUNCHA_ADMIN_PASSWORD="$admin_password" XUNCHA_PASSWORD_HASH=fast)
+    elif [ "$svc" = fieldwork ]; then
+      mkdir -p "$state/evidence"
+      extra=(XUNCHA_EVIDENCE_DIR="$state/evidence"
+             XUNCHA_PETITION_PUBLIC_KEY_FILE="$state/keys/petition_public_key")
     fi
     env XUNCHA_LISTEN="127.0.0.1:${ports[$svc]}" "${extra[@]}" \
       "$build/services/$svc/xuncha-$svc" >> "$state/logs/$svc.log" 2>&1 &

@@ -12,10 +12,11 @@ export const en = {
   forbidden: { title: 'Forbidden', text: 'Your role may not see this page.', home: 'Home' },
   notFound: { title: 'Page not found' },
   common: {
+    received: '{n} KB received', preparing: 'Preparing…',
     approve: 'Approve', back: 'Back', category: 'Category', choose: 'Choose', create: 'Create', none: 'No data',
     office: 'Office', open: 'Open', save: 'Save', state: 'State', time: 'Time', unit: 'Unit',
   },
-  validation: { required: 'Required', date: 'Use the date format YYYY-MM-DD', notBefore: 'Must not be before {field}' },
+  validation: { between: 'Must be between {min} and {max}', required: 'Required', date: 'Use the date format YYYY-MM-DD', notBefore: 'Must not be before {field}' },
   errors: {
     NETWORK: 'Network error, try again later', OK: 'OK', CANCELLED: 'Cancelled', UNKNOWN: 'Unknown error',
     INVALID_ARGUMENT: 'Invalid input', DEADLINE_EXCEEDED: 'Timed out', NOT_FOUND: 'Not found',
@@ -77,13 +78,17 @@ export const en = {
     receiver: 'Receiver', deadline: 'Deadline', refer: 'Refer', acknowledge: 'Acknowledge', dispose: 'Dispose',
     documentNumber: 'Document no.', date: 'Date', disposalType: 'Disposal', outcome: 'Outcome', sanctions: 'Sanctions',
   },
+  caseRec: { visits: 'Supervision visits', addVisit: 'Record a visit', visitDate: 'Visit date', supervisors: 'Supervisors', findings: 'Findings', reports: 'Reports', addReport: 'Add a report', reportKind: 'Report kind', title: 'Title', submittedOn: 'Submitted on', summary: 'Summary', disclosures: 'Disclosure', addDisclosure: 'Record a disclosure', channel: 'Channel', publishedOn: 'Published on', rules: 'Rules made', addRule: 'Record a rule', ruleTitle: 'Rule', issuedOn: 'Issued on', rechecks: 'Re-checks', drawRecheck: 'Draw a re-check', percent: 'Share (%)', recheckOf: 'Re-check of {p}%, seed {seed}', result: 'Result', recordResult: 'Record result', passed: 'Passed', failed: 'Failed', note: 'Note' },
+  referral: { title: 'Clue referral rules', cadreLevel: 'Cadre level', matterType: 'Matter', receiver: 'Receiving body', any: 'Any', feedbackMonths: 'Feedback deadline (months)', addRule: 'Add a rule', remove: 'Remove', save: 'Save rules', duplicate: 'Same cadre level and matter as rule {n}', saved: 'Saved' },
   petition: {
     submit: 'Submit a petition', check: 'Check status', engagement: 'Engagement id', subject: 'Subject', content: 'Content',
     name: 'Name', phone: 'Phone', optional: 'Optional (anonymous)', receipt: 'Your receipt code', keep: 'Keep it to check the status later.',
     receiptCode: '20-digit receipt code', receiptFormat: 'The receipt code has 20 digits', receivedOn: 'Received on',
   },
-  survey: { code: 'Code', codeRequired: 'Enter your code', submit: 'Submit', thanks: 'Thank you', create: 'New survey', codesIssued: 'Codes issued', issueCodes: 'Issue codes', results: 'Results', openById: 'Open a survey by id', minResponses: 'Min. responses', questions: 'Questions', questionsHint: 'One per line; single choice: question|option 1/option 2', codesOnce: 'Codes are shown once; each works once and cannot be traced to anyone.', link: 'Answer link', version: 'Version {v}, {n} responses', hidden: 'Too few responses: results hidden', question: 'Question', answered: 'Answered', answers: 'Counts' },
+  survey: { open: 'Open the survey', unanswered: 'Please answer every required question', code: 'Code', codeRequired: 'Enter your code', submit: 'Submit', thanks: 'Thank you', create: 'New survey', codesIssued: 'Codes issued', issueCodes: 'Issue codes', results: 'Results', openById: 'Open a survey by id', minResponses: 'Min. responses', questions: 'Questions', questionsHint: 'One per line; single choice: question|option 1/option 2', codesOnce: 'Codes are shown once; each works once and cannot be traced to anyone.', link: 'Answer link', version: 'Version {v}, {n} responses', hidden: 'Too few responses: results hidden', question: 'Question', answered: 'Answered', answers: 'Counts' },
   enums: {
+    caseReportKind: { RECTIFICATION_REPORT: 'Rectification report', COMMITTEE_REPORT: 'Committee report', SECRETARY_REPORT: 'Secretary report' },
+    matterType: { DISCIPLINE: 'Discipline', APPOINTMENT: 'Appointments', OTHER_MATTER: 'Other' },
     roundKind: { REGULAR: 'Regular', SPECIAL: 'Special', FOLLOW_UP: 'Follow-up', CROSS: 'Cross', LINKED: 'Linked', ELEVATED: 'Elevated' },
     roundState: { DRAFT: 'Draft', APPROVED: 'Approved', IN_FIELD: 'In field', REPORTING: 'Reporting', FEEDBACK: 'Feedback', RECTIFICATION: 'Rectification', CLOSED: 'Closed' },
     planKind: { TERM: 'Term plan', ANNUAL: 'Annual plan' },

@@ -12,10 +12,11 @@ export const zhCN = {
   forbidden: { title: '无权访问', text: '您的角色无权查看此页面。', home: '返回首页' },
   notFound: { title: '页面不存在' },
   common: {
+    received: '已接收 {n} KB', preparing: '正在生成…',
     approve: '审定', back: '返回', category: '类别', choose: '请选择', create: '新建', none: '暂无数据',
     office: '巡察机构', open: '查看', save: '保存', state: '状态', time: '时间', unit: '单位',
   },
-  validation: { required: '必填项', date: '日期格式应为 YYYY-MM-DD', notBefore: '不得早于{field}' },
+  validation: { between: '应在 {min} 到 {max} 之间', required: '必填项', date: '日期格式应为 YYYY-MM-DD', notBefore: '不得早于{field}' },
   errors: {
     NETWORK: '网络错误，请稍后重试', OK: '成功', CANCELLED: '请求已取消', UNKNOWN: '未知错误',
     INVALID_ARGUMENT: '输入有误', DEADLINE_EXCEEDED: '请求超时', NOT_FOUND: '未找到',
@@ -77,13 +78,17 @@ export const zhCN = {
     receiver: '接收单位', deadline: '反馈时限', refer: '移交', acknowledge: '签收', dispose: '处置',
     documentNumber: '移交文号', date: '日期', disposalType: '处置方式', outcome: '处置结果', sanctions: '处分人数',
   },
+  caseRec: { visits: '督查检查', addVisit: '记录督查', visitDate: '督查日期', supervisors: '督查人员', findings: '督查发现', reports: '整改报告', addReport: '报送报告', reportKind: '报告类型', title: '标题', submittedOn: '报送日期', summary: '内容摘要', disclosures: '整改公开', addDisclosure: '记录公开', channel: '公开渠道', publishedOn: '公开日期', rules: '建章立制', addRule: '记录制度', ruleTitle: '制度名称', issuedOn: '印发日期', rechecks: '整改抽查', drawRecheck: '抽取复查事项', percent: '抽查比例（%）', recheckOf: '抽查 {p}%，随机种子 {seed}', result: '复查结果', recordResult: '记录结果', passed: '通过', failed: '未通过', note: '说明' },
+  referral: { title: '线索移交规则', cadreLevel: '管理权限', matterType: '问题性质', receiver: '接收单位', any: '任意', feedbackMonths: '反馈时限（月）', addRule: '添加规则', remove: '删除', save: '保存规则', duplicate: '与第 {n} 条的管理权限和问题性质相同', saved: '已保存' },
   petition: {
     submit: '提交信访举报', check: '查询办理情况', engagement: '巡察对象编号', subject: '主题', content: '内容',
     name: '姓名', phone: '电话', optional: '可不填（匿名）', receipt: '您的查询码', keep: '请妥善保存，凭此码查询办理情况。',
     receiptCode: '20 位查询码', receiptFormat: '查询码应为 20 位数字', receivedOn: '受理日期',
   },
-  survey: { code: '测评码', codeRequired: '请输入测评码', submit: '提交', thanks: '感谢参与', create: '新建问卷', codesIssued: '已发测评码', issueCodes: '发放测评码', results: '结果', openById: '按编号打开问卷', minResponses: '最少答卷数', questions: '题目', questionsHint: '每行一题；单选题写作：题目|选项1/选项2', codesOnce: '测评码只显示这一次，每码只能使用一次，无法追溯到个人。', link: '答卷链接', version: '第 {v} 版，{n} 份答卷', hidden: '答卷数不足，结果暂不显示', question: '题目', answered: '作答数', answers: '统计' },
+  survey: { open: '打开问卷', unanswered: '请回答所有必答题', code: '测评码', codeRequired: '请输入测评码', submit: '提交', thanks: '感谢参与', create: '新建问卷', codesIssued: '已发测评码', issueCodes: '发放测评码', results: '结果', openById: '按编号打开问卷', minResponses: '最少答卷数', questions: '题目', questionsHint: '每行一题；单选题写作：题目|选项1/选项2', codesOnce: '测评码只显示这一次，每码只能使用一次，无法追溯到个人。', link: '答卷链接', version: '第 {v} 版，{n} 份答卷', hidden: '答卷数不足，结果暂不显示', question: '题目', answered: '作答数', answers: '统计' },
   enums: {
+    caseReportKind: { RECTIFICATION_REPORT: '整改报告', COMMITTEE_REPORT: '党组织整改报告', SECRETARY_REPORT: '主要负责人整改报告' },
+    matterType: { DISCIPLINE: '违纪违法', APPOINTMENT: '选人用人', OTHER_MATTER: '其他' },
     roundKind: { REGULAR: '常规巡察', SPECIAL: '专项巡察', FOLLOW_UP: '巡察“回头看”', CROSS: '交叉巡察', LINKED: '上下联动', ELEVATED: '提级巡察' },
     roundState: { DRAFT: '草拟', APPROVED: '已审批', IN_FIELD: '进驻中', REPORTING: '报告阶段', FEEDBACK: '反馈阶段', RECTIFICATION: '整改阶段', CLOSED: '已结束' },
     planKind: { TERM: '五年规划', ANNUAL: '年度计划' },

@@ -154,6 +154,11 @@ pqxx::row PgExec1(pqxx::transaction_base& tx, const std::string& sql, Args&&... 
 // timeout → DEADLINE_EXCEEDED, unique violation → ALREADY_EXISTS, and so on.
 absl::Status StatusFromPgException(const std::exception& e);
 
+// The message ALREADY_EXISTS carries when a write hits the unique constraint or index
+// `constraint` (its name in the schema): the field and the rule, as every other refusal, instead
+// of PostgreSQL's text. Register at start-up; an unregistered one gets a generic message.
+void DescribeUniqueViolation(std::string constraint, std::string message);
+
 // A text[] literal for a parameter ("{\"a\",\"b\"}"), quoting every element.
 std::string PgTextArray(const std::vector<std::string>& values);
 // Parses a text[] value as PostgreSQL prints it.
