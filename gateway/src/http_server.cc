@@ -123,9 +123,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // header is in: it is applied in OnHeader. Beast would check Content-Length against its
     // limit while parsing the header, so the header is read with none.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    ArmReadTimer();
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Our own timer rather than the stream's: a stream timeout closes the socket, and a slow
+  // client should still be told 408. Cancels the pending read when it fires.
+  void ArmReadTimer() {
     timed_out_ = false;
-    // Our own timer rather than the stream's: a stream timeout closes the socket, and a slow
-    // client should still be told 408.
     read_timer_.expires_after(ToChrono(server_->options.request_timeout));
     read_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
       if (ec) return;
@@ -135,8 +141,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         self->Lowest().socket().cancel(ignored);
       }
     });
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
@@ -213,16 +217,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto& body = stream_parser_->get().body();
     body.data = piece_.data();
     body.size = piece_.size();
-    timed_out_ = false;
-    read_timer_.expires_after(ToChrono(server_->options.request_timeout));
-    read_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) {
-        self->timed_out_ = true;
-        beast::error_code ignored;
-        self->Lowest().socket().cancel(ignored);
-      }
-    });
+    ArmReadTimer();
     http::async_read(
         stream_, buffer_, *stream_parser_,
         [self = shared_from_this(), next = std::move(next)](beast::error_code ec, std::size_t) {

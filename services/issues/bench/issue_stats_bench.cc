@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench_harness.h"
 #include "domain.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "process.h"
 #include "repository.h"
 #include "service_harness.h"
 #include "test_env.h"
@@ -90,29 +90,13 @@ absl::Status Load(PgPool& pool, int issues) {
   return absl::OkStatus();
 }
 
-struct Figures {
-  double p50_ms, p99_ms, max_ms;
-};
-
-Figures Time(v1::IssuesService::Stub& stub, const std::string& token,
-             const v1::GetIssueStatsRequest& request, int calls, v1::IssueStats* stats) {
-  std::vector<double> ms;
-  for (int i = 0; i < calls + 3; ++i) {
-    auto context = testing::CallContext(token);
-    const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = stub.GetIssueStats(context.get(), request, stats);
-    const auto end = std::chrono::steady_clock::now();
-    if (!s.ok()) {
-      std::fprintf(stderr, "stats failed: %s\n", s.error_message().c_str());
-      std::exit(1);
-    }
-    if (i >= 3) ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
-  };
-  return {at(0.50), at(0.99), ms.back()};
+// One GetIssueStats call for the timing loop; false (with a message) when it fails.
+bool Stats(v1::IssuesService::Stub& stub, const std::string& token,
+           const v1::GetIssueStatsRequest& request, v1::IssueStats* stats) {
+  auto context = testing::CallContext(token);
+  grpc::Status s = stub.GetIssueStats(context.get(), request, stats);
+  if (!s.ok()) std::fprintf(stderr, "stats failed: %s\n", s.error_message().c_str());
+  return s.ok();
 }
 
 }  // namespace
@@ -120,24 +104,10 @@ Figures Time(v1::IssuesService::Stub& stub, const std::string& token,
 int main(int argc, char** argv) {
   const int issues = argc > 1 ? std::atoi(argv[1]) : 1000000;
   const int calls = argc > 2 ? std::atoi(argv[2]) : 50;
-  testing::TestDatabase db;
-  const std::string tmp = testing::MakeTempDir();
-  auto keys = GenerateEd25519KeyPair();
-  auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-  testing::WriteFile(tmp + "/pub.pem", keys->public_pem);
-  const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-  testing::ChildProcess service;
-  if (!service.Start(
-          {XUNCHA_ISSUES_BIN, "--listen=" + address, "--db_url=" + db.url(),
-           "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp + "/pub.pem",
-           "--event_stream_prefix=" + testing::UniqueName("bench:")},
-          tmp + "/issues.log") ||
-      !testing::WaitForServing(address, 30000)) {
-    std::fprintf(stderr, "issues did not start; log in %s\n", tmp.c_str());
-    return 1;
-  }
+  testing::BenchService service;
+  if (!service.Start(XUNCHA_ISSUES_BIN, "issues")) return 1;
   PgPoolOptions o;
-  o.url = db.url();
+  o.url = service.db.url();
   o.schema = "issues";
   o.statement_timeout = absl::Minutes(10);  // the bulk load and the recount, not requests
   PgPool pool(o);
@@ -156,7 +126,7 @@ int main(int argc, char** argv) {
   }
   {
     // What autovacuum does to tables at rest. VACUUM cannot run inside a transaction.
-    pqxx::connection c(db.url());
+    pqxx::connection c(service.db.url());
     pqxx::nontransaction tx(c);
     tx.exec("VACUUM ANALYZE issues.issues");
     tx.exec("VACUUM ANALYZE issues.issue_counts");
@@ -167,14 +137,17 @@ int main(int argc, char** argv) {
     return tx.exec1("SELECT count(*) FROM issue_counts")[0].as<int>();
   });
 
-  auto stub =
-      v1::IssuesService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  const std::string city = testing::SignUserToken(*signer, "office-city", "c1", {"OFFICE_STAFF"});
+  auto stub = v1::IssuesService::NewStub(
+      grpc::CreateChannel(service.address, grpc::InsecureChannelCredentials()));
+  const std::string city =
+      testing::SignUserToken(*service.signer, "office-city", "c1", {"OFFICE_STAFF"});
   const std::string county =
-      testing::SignUserToken(*signer, "office-k3", "c1.k3", {"OFFICE_STAFF"});
+      testing::SignUserToken(*service.signer, "office-k3", "c1.k3", {"OFFICE_STAFF"});
   v1::IssueStats city_stats, county_stats;
-  const Figures all = Time(*stub, city, {}, calls, &city_stats);
-  const Figures one = Time(*stub, county, {}, calls, &county_stats);
+  const testing::Latency all =
+      testing::TimeCalls(calls, [&] { return Stats(*stub, city, {}, &city_stats); });
+  const testing::Latency one =
+      testing::TimeCalls(calls, [&] { return Stats(*stub, county, {}, &county_stats); });
 
   // The old way, once: the GROUP BY over every issue of the city, and whether it agrees.
   const auto recount_start = std::chrono::steady_clock::now();
@@ -197,6 +170,6 @@ int main(int argc, char** argv) {
               static_cast<long long>(county_stats.total()), one.p50_ms, one.p99_ms, one.max_ms);
   std::printf("recount from the issues table (the query before the summary): %.0f ms; %s\n",
               recount_ms, agree ? "same answer" : "ANSWERS DIFFER");
-  service.Stop(SIGTERM);
+  service.process.Stop(SIGTERM);
   return agree ? 0 : 1;
 }

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "process.h"
+#include "bench_harness.h"
 #include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
@@ -65,31 +65,15 @@ absl::Status Load(PgPool& pool, int items) {
   });
 }
 
-struct Figures {
-  double p50_ms, p99_ms, max_ms;
-};
-
-Figures Time(v1::RectificationService::Stub& stub, const std::string& token,
-             const v1::GetRectificationStatsRequest& request, int calls, int64_t* total) {
-  std::vector<double> ms;
-  for (int i = 0; i < calls + 3; ++i) {
-    auto context = testing::CallContext(token);
-    v1::RectificationStats stats;
-    const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = stub.GetRectificationStats(context.get(), request, &stats);
-    const auto end = std::chrono::steady_clock::now();
-    if (!s.ok()) {
-      std::fprintf(stderr, "stats failed: %s\n", s.error_message().c_str());
-      std::exit(1);
-    }
-    *total = stats.totals().total();
-    if (i >= 3) ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
-  };
-  return {at(0.50), at(0.99), ms.back()};
+// One GetRectificationStats call for the timing loop; false (with a message) when it fails.
+bool Stats(v1::RectificationService::Stub& stub, const std::string& token,
+           const v1::GetRectificationStatsRequest& request, int64_t* total) {
+  auto context = testing::CallContext(token);
+  v1::RectificationStats stats;
+  grpc::Status s = stub.GetRectificationStats(context.get(), request, &stats);
+  if (!s.ok()) std::fprintf(stderr, "stats failed: %s\n", s.error_message().c_str());
+  *total = stats.totals().total();
+  return s.ok();
 }
 
 }  // namespace
@@ -97,24 +81,10 @@ Figures Time(v1::RectificationService::Stub& stub, const std::string& token,
 int main(int argc, char** argv) {
   const int items = argc > 1 ? std::atoi(argv[1]) : 300000;
   const int calls = argc > 2 ? std::atoi(argv[2]) : 50;
-  testing::TestDatabase db;
-  const std::string tmp = testing::MakeTempDir();
-  auto keys = GenerateEd25519KeyPair();
-  auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-  testing::WriteFile(tmp + "/pub.pem", keys->public_pem);
-  const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-  testing::ChildProcess service;
-  if (!service.Start(
-          {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db.url(),
-           "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp + "/pub.pem",
-           "--event_stream_prefix=" + testing::UniqueName("bench:")},
-          tmp + "/rectification.log") ||
-      !testing::WaitForServing(address, 30000)) {
-    std::fprintf(stderr, "rectification did not start; log in %s\n", tmp.c_str());
-    return 1;
-  }
+  testing::BenchService service;
+  if (!service.Start(XUNCHA_RECTIFICATION_BIN, "rectification")) return 1;
   PgPoolOptions o;
-  o.url = db.url();
+  o.url = service.db.url();
   o.schema = "rectification";
   o.statement_timeout = absl::Minutes(10);  // the bulk load, not a request
   PgPool pool(o);
@@ -126,7 +96,7 @@ int main(int argc, char** argv) {
   {
     // What autovacuum does to a table at rest: statistics, and the visibility map the
     // index-only tally scan relies on. VACUUM cannot run inside a transaction.
-    pqxx::connection c(db.url());
+    pqxx::connection c(service.db.url());
     pqxx::nontransaction tx(c);
     tx.exec("VACUUM ANALYZE rectification.cases");
     tx.exec("VACUUM ANALYZE rectification.items");
@@ -135,10 +105,12 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
 
   auto stub = v1::RectificationService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  const std::string city = testing::SignUserToken(*signer, "office-city", "c1", {"OFFICE_STAFF"});
+      grpc::CreateChannel(service.address, grpc::InsecureChannelCredentials()));
+  const std::string city =
+      testing::SignUserToken(*service.signer, "office-city", "c1", {"OFFICE_STAFF"});
   int64_t total = 0;
-  const Figures all = Time(*stub, city, {}, calls, &total);
+  const testing::Latency all =
+      testing::TimeCalls(calls, [&] { return Stats(*stub, city, {}, &total); });
   std::printf("loaded %d items in %.1f s\n", items, load_s);
   std::printf(
       "city dashboard (%lld items, %d counties rolled up): p50 %.1f ms  p99 %.1f ms  "
@@ -146,9 +118,10 @@ int main(int argc, char** argv) {
       static_cast<long long>(total), kCounties, all.p50_ms, all.p99_ms, all.max_ms, calls);
   v1::GetRectificationStatsRequest county;
   county.set_org("c1.k3");
-  const Figures one = Time(*stub, city, county, calls, &total);
+  const testing::Latency one =
+      testing::TimeCalls(calls, [&] { return Stats(*stub, city, county, &total); });
   std::printf("one county (org=c1.k3, %lld items): p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
               static_cast<long long>(total), one.p50_ms, one.p99_ms, one.max_ms);
-  service.Stop(SIGTERM);
+  service.process.Stop(SIGTERM);
   return 0;
 }

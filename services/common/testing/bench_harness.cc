@@ -1,0 +1,49 @@
+#include "bench_harness.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace xuncha::testing {
+
+bool BenchService::Start(const std::string& binary, const std::string& name) {
+  tmp = MakeTempDir();
+  auto keys = GenerateEd25519KeyPair();
+  if (!keys.ok()) return false;
+  auto made = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
+  if (!made.ok()) return false;
+  signer.emplace(*std::move(made));
+  WriteFile(tmp + "/pub.pem", keys->public_pem);
+  address = absl::StrCat("127.0.0.1:", FreePort());
+  if (!process.Start({binary, "--listen=" + address, "--db_url=" + db.url(),
+                      "--redis=" + RedisAddress(), "--token_public_key_file=" + tmp + "/pub.pem",
+                      "--event_stream_prefix=" + UniqueName("bench:")},
+                     absl::StrCat(tmp, "/", name, ".log")) ||
+      !WaitForServing(address, 30000)) {
+    std::fprintf(stderr, "%s did not start; log in %s\n", name.c_str(), tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+Latency TimeCalls(int calls, const std::function<bool()>& call) {
+  std::vector<double> ms;
+  for (int i = 0; i < calls + 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = call();
+    const auto end = std::chrono::steady_clock::now();
+    if (!ok) std::exit(1);
+    if (i >= 3) ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
+  };
+  return {at(0.50), at(0.99), ms.back()};
+}
+
+}  // namespace xuncha::testing
