@@ -96,19 +96,6 @@ absl::Status ValidateDisposal(const v1::DisposeClueRequest& request) {
   return ValidateDate("disposal_date", request.disposal_date());
 }
 
-bool IsLtreePath(absl::string_view path) {
-  if (path.empty() || path.size() > 1000) return false;
-  for (absl::string_view label : absl::StrSplit(path, '.')) {
-    if (label.empty() || label.size() > 256) return false;
-    for (char c : label) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 absl::Status ValidateReferralRules(const v1::ReferralRules& rules) {
   if (rules.feedback_months() < 0 || rules.feedback_months() > 24) {
     return InvalidField("feedback_months", "must be between 1 and 24 (0 for the default, 3)");

@@ -37,8 +37,6 @@ absl::Status CheckReadyForApproval(const Clue& clue);
 absl::Status ValidateReferral(const v1::ReferClueRequest& request);
 absl::Status ValidateDisposal(const v1::DisposeClueRequest& request);
 absl::Status ValidateReferralRules(const v1::ReferralRules& rules);
-// True for a syntactically valid ltree path ("c1.a.jw").
-bool IsLtreePath(absl::string_view path);
 
 // The cadre level named in an issue's clue suggestion ("市管", "CITY_MANAGED"); UNSPECIFIED when
 // unknown, so the group completes it before approval.

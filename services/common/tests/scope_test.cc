@@ -2,8 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace xuncha {
 namespace {
+
+TEST(ScopeTest, LtreePathsAsPostgres15TakesThem) {
+  EXPECT_TRUE(IsLtreePath("c1"));
+  EXPECT_TRUE(IsLtreePath("c1.x3.t_9"));
+  // '-' is a label character only from PostgreSQL 16 on; 15 would refuse the cast.
+  for (const char* bad :
+       {"", ".", "c1.", ".c1", "c1..x3", "c1.x 3", "c1;drop", "c1.*", "c1.a-b", "审计"}) {
+    EXPECT_FALSE(IsLtreePath(bad)) << bad;
+  }
+  EXPECT_FALSE(IsLtreePath(std::string(256, 'a')));
+  EXPECT_TRUE(IsLtreePath(std::string(255, 'a')));
+}
 
 TEST(ScopeTest, PathWithinIsLabelWise) {
   EXPECT_TRUE(PathWithin("u1.u3.u17", "u1"));

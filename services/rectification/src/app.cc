@@ -10,6 +10,7 @@
 #include "xuncha/idempotency.h"
 #include "xuncha/log.h"
 #include "xuncha/paging.h"
+#include "xuncha/scope.h"
 #include "xuncha/status.h"
 #include "xuncha/validation.h"
 
@@ -745,9 +746,7 @@ absl::StatusOr<::xuncha::common::v1::FileContent> RectificationApp::Export(
 absl::StatusOr<v1::RectificationStats> RectificationApp::Stats(
     const RequestContext& rc, const v1::GetRectificationStatsRequest& request) {
   RETURN_IF_ERROR(ValidateId("round_id", request.round_id(), false));
-  if (request.org().size() > 1000 ||
-      request.org().find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789_.") != std::string::npos) {
+  if (!request.org().empty() && !IsLtreePath(request.org())) {
     return InvalidField("org", "must be an org path like c1.a");
   }
   ASSIGN_OR_RETURN(std::string scope, OfficeScope(rc.principal, "rectification statistics"));

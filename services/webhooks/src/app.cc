@@ -8,6 +8,7 @@
 #include "xuncha/engagements.h"
 #include "xuncha/log.h"
 #include "xuncha/paging.h"
+#include "xuncha/scope.h"
 #include "xuncha/status.h"
 #include "xuncha/validation.h"
 

@@ -207,18 +207,6 @@ ScopeHints ScopeHintsOf(absl::string_view type, absl::string_view payload_json) 
   return hints;
 }
 
-bool IsLtreePath(absl::string_view path) {
-  if (path.empty()) return false;
-  for (absl::string_view label : absl::StrSplit(path, '.')) {
-    if (label.empty() || !std::all_of(label.begin(), label.end(), [](char c) {
-          return absl::ascii_isalnum(c) || c == '_' || c == '-';
-        })) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool SubscriptionReceives(const SubscriptionTarget& target, absl::string_view type,
                           absl::string_view event_office_path) {
   if (event_office_path.empty() || !IsDeliverableEventType(type)) return false;

@@ -66,9 +66,6 @@ struct ScopeHints {
 // record: {"issue": {...}}). Directory's office and org-unit events carry the unit's `path`.
 ScopeHints ScopeHintsOf(absl::string_view type, absl::string_view payload_json);
 
-// A well-formed ltree path ("c1.x3"): labels of letters, digits, _ and -, joined by dots.
-bool IsLtreePath(absl::string_view path);
-
 // What the delivery decision needs of a subscription.
 struct SubscriptionTarget {
   std::string office_path;

@@ -103,14 +103,6 @@ TEST(Visibility, OfficeAndBelowOnlyWithScopeAndPattern) {
   EXPECT_FALSE(SubscriptionReceives(all, "clues.clue.referred", "c1.x3"));
 }
 
-TEST(Visibility, LtreePaths) {
-  EXPECT_TRUE(IsLtreePath("c1"));
-  EXPECT_TRUE(IsLtreePath("c1.x3.t_9-a"));
-  for (const char* bad : {"", ".", "c1.", ".c1", "c1..x3", "c1.x 3", "c1;drop", "c1.*"}) {
-    EXPECT_FALSE(IsLtreePath(bad)) << bad;
-  }
-}
-
 TEST(Visibility, WhoManagesASubscription) {
   Principal client;
   client.kind = TokenClaims::API_CLIENT;

@@ -9,6 +9,11 @@
 
 namespace xuncha {
 
+// True when `path` is a well-formed org path as PostgreSQL 15's ltree takes it: labels of
+// letters, digits and '_' (no '-' before PostgreSQL 16), joined by single dots. Checked before a
+// path from a request reaches a `::ltree` cast, which would otherwise fail as a database error.
+bool IsLtreePath(absl::string_view path);
+
 // True when `path` equals `ancestor` or lies below it (label-wise, so "u1.u3" is not under "u1.u").
 bool PathWithin(absl::string_view path, absl::string_view ancestor);
 
