@@ -791,7 +791,10 @@ absl::StatusOr<::xuncha::common::v1::FileContent> IssuesApp::ExportIssues(
 
 absl::StatusOr<v1::IssueStats> IssuesApp::GetIssueStats(const RequestContext& rc,
                                                         const v1::GetIssueStatsRequest& request) {
-  RETURN_IF_ERROR(ValidateId("org", request.org(), false));
+  // `org` is an office id or, as rectification and clue statistics take it, an org path (office
+  // ids are UUIDs, which are never ltree paths, so the two cannot be confused).
+  const bool org_is_path = IsLtreePath(request.org());
+  if (!org_is_path) RETURN_IF_ERROR(ValidateId("org", request.org(), false));
   RETURN_IF_ERROR(ValidateText("round", request.round(), 100, false));
   RETURN_IF_ERROR(ValidateId("engagement_id", request.engagement_id(), false));
   const Principal& p = rc.principal;
@@ -808,7 +811,11 @@ absl::StatusOr<v1::IssueStats> IssuesApp::GetIssueStats(const RequestContext& rc
         } else {
           const std::string org = request.org().empty() ? p.office_id : request.org();
           if (org.empty()) return absl::InvalidArgumentError("org: must be set");
-          path = org == p.office_id ? p.office_path : Repository::OfficePath(tx, org);
+          if (org_is_path) {
+            path = org;
+          } else {
+            path = org == p.office_id ? p.office_path : Repository::OfficePath(tx, org);
+          }
           if (path.empty()) {
             return absl::NotFoundError(absl::StrCat("org: no engagements of office ", org));
           }

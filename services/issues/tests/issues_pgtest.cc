@@ -544,6 +544,16 @@ TEST_F(IssuesTest, CountyCannotReadTheCityButTheCityReadsTheCounty) {
   stats_req.set_org(county_a_);
   ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), stats_req, &stats).ok());
   EXPECT_EQ(stats.total(), 2);
+  // An org path, as rectification and clue statistics take it, means the same.
+  stats_req.set_org("c1.a");
+  ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), stats_req, &stats).ok());
+  EXPECT_EQ(stats.total(), 2);
+  stats_req.set_org("c1");
+  EXPECT_EQ(stub_->GetIssueStats(Ctx(county_a_staff_).get(), stats_req, &stats).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  stats_req.set_org("c1.a-b");
+  EXPECT_EQ(stub_->GetIssueStats(Ctx(city_staff_).get(), stats_req, &stats).error_code(),
+            StatusCode::INVALID_ARGUMENT);
   stats_req.set_org("");
   stats_req.set_round(round_);
   ASSERT_TRUE(stub_->GetIssueStats(Ctx(city_staff_).get(), stats_req, &stats).ok());
