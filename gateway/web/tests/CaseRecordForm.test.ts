@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flushPromises, mount } from '@vue/test-utils';
+import { mount } from '@vue/test-utils';
+import { errorMessages, submitForm } from './formHelpers';
 import ElementPlus from 'element-plus';
 import CaseRecordForm from '../src/components/CaseRecordForm.vue';
 import { setLocale } from '../src/i18n';
@@ -10,19 +11,8 @@ function mountForm(kind: CaseRecordKind, notBeforeDate?: string) {
   setLocale('zh-CN');
   return mount(CaseRecordForm, { props: { kind, notBeforeDate }, global: { plugins: [ElementPlus] }, attachTo: document.body });
 }
-async function submit(wrapper: ReturnType<typeof mountForm>) {
-  await wrapper.find('form').trigger('submit');
-  for (let i = 0; i < 5; ++i) {
-    await flushPromises();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
-function messages(wrapper: ReturnType<typeof mountForm>): string[] {
-  return wrapper.findAllComponents({ name: 'ElFormItem' })
-    .map((item) => item.vm as unknown as { validateState: string; validateMessage: string })
-    .filter((item) => item.validateState === 'error')
-    .map((item) => item.validateMessage);
-}
+const submit = (wrapper: ReturnType<typeof mountForm>) => submitForm(wrapper);
+const messages = (wrapper: ReturnType<typeof mountForm>) => errorMessages(wrapper);
 const form = (wrapper: ReturnType<typeof mountForm>) => (wrapper.vm as unknown as { form: Form }).form;
 
 describe('CaseRecordForm', () => {
@@ -56,8 +46,7 @@ describe('CaseRecordForm', () => {
     setLocale('en');
     const wrapper = mount(CaseRecordForm, { props: { kind: 'disclosure' }, global: { plugins: [ElementPlus] } });
     expect(wrapper.text()).toContain('Channel');
-    await wrapper.find('form').trigger('submit');
-    for (let i = 0; i < 5; ++i) { await flushPromises(); await new Promise((r) => setTimeout(r, 0)); }
+    await submitForm(wrapper);
     expect(wrapper.emitted('submit')).toBeUndefined();
     expect(messages(wrapper)).toEqual(['Required', 'Required']);
     const rule = mountForm('rule');

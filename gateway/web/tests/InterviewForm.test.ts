@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flushPromises, mount } from '@vue/test-utils';
+import { mount } from '@vue/test-utils';
+import { errorMessages, settle } from './formHelpers';
 import ElementPlus from 'element-plus';
 import InterviewForm from '../src/components/InterviewForm.vue';
 import { setLocale } from '../src/i18n';
@@ -10,18 +11,7 @@ const members = [
   { personId: 'p3', name: '王组员' },
 ];
 
-async function settle() {
-  for (let i = 0; i < 5; ++i) {
-    await flushPromises();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
-function errors(wrapper: ReturnType<typeof mount>): string[] {
-  return wrapper.findAllComponents({ name: 'ElFormItem' })
-    .map((item) => item.vm as unknown as { validateState: string; validateMessage: string })
-    .filter((item) => item.validateState === 'error')
-    .map((item) => item.validateMessage);
-}
+const errors = (wrapper: ReturnType<typeof mount>) => errorMessages(wrapper);
 
 describe('InterviewForm', () => {
   it('needs two interviewers from the group, an interviewee and a place', async () => {

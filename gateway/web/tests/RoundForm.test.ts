@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flushPromises, mount } from '@vue/test-utils';
+import { mount } from '@vue/test-utils';
+import { errorMessages, submitForm } from './formHelpers';
 import ElementPlus from 'element-plus';
 import RoundForm from '../src/components/RoundForm.vue';
 import { setLocale } from '../src/i18n';
@@ -10,22 +11,8 @@ function mountForm() {
   setLocale('zh-CN');
   return mount(RoundForm, { props: { plans }, global: { plugins: [ElementPlus] }, attachTo: document.body });
 }
-async function submit(wrapper: ReturnType<typeof mountForm>) {
-  await wrapper.find('form').trigger('submit');
-  // Validation settles over several microtask and render turns.
-  for (let i = 0; i < 5; ++i) {
-    await flushPromises();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
-
-// The messages of the fields in error, as each form item holds them (ElFormItem's exposed state).
-function messages(wrapper: ReturnType<typeof mountForm>): string[] {
-  return wrapper.findAllComponents({ name: 'ElFormItem' })
-    .map((item) => item.vm as unknown as { validateState: string; validateMessage: string })
-    .filter((item) => item.validateState === 'error')
-    .map((item) => item.validateMessage);
-}
+const submit = (wrapper: ReturnType<typeof mountForm>) => submitForm(wrapper);
+const messages = (wrapper: ReturnType<typeof mountForm>) => errorMessages(wrapper);
 
 describe('RoundForm', () => {
   it('sends nothing while required fields are empty', async () => {
