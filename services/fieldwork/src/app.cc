@@ -174,7 +174,7 @@ namespace {
 // and their scopes").
 EngagementAccess FieldworkAccess(const Principal& principal, const EngagementSnapshot& engagement) {
   EngagementAccess access = AccessTo(principal, engagement, TodayInChina());
-  if (access.api_client && !principal.HasScope("fieldwork:read")) access.api_client = false;
+  access.api_client = access.ApiClientHolds(principal, "fieldwork:read");
   return access;
 }
 

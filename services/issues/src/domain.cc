@@ -166,17 +166,17 @@ absl::Status CheckReportTransition(Report::State from, Report::State to) {
 // Access
 
 bool CanReadIssues(const Principal& principal, const EngagementAccess& access) {
-  if (access.api_client) return principal.HasScope("issues:read");
+  if (access.api_client) return access.ApiClientHolds(principal, "issues:read");
   return access.office || access.office_above || access.member;
 }
 
 bool CanWriteIssues(const Principal& principal, const EngagementAccess& access) {
-  if (access.api_client) return principal.HasScope("issues:write");
+  if (access.api_client) return access.ApiClientHolds(principal, "issues:write");
   return access.member || (access.office && IsStaffWriter(principal));
 }
 
 bool CanSubmitReport(const Principal& principal, const EngagementAccess& access) {
-  if (access.api_client) return principal.HasScope("issues:write");
+  if (access.api_client) return access.ApiClientHolds(principal, "issues:write");
   return access.leader || (access.office && IsStaffWriter(principal));
 }
 

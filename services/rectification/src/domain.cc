@@ -252,8 +252,7 @@ CaseAccess AccessToCase(const Principal& principal, const EngagementAccess& enga
   CaseAccess access;
   // API clients of the office read with the scope for it (DESIGN.md §3: office and scopes).
   access.read = engagement.office || engagement.office_above || engagement.member ||
-                engagement.liaison ||
-                (engagement.api_client && principal.HasScope("rectification:read"));
+                engagement.liaison || engagement.ApiClientHolds(principal, "rectification:read");
   access.office_write =
       engagement.office && principal.HasAnyRole({"OFFICE_ADMIN", "OFFICE_STAFF", "LEADING_GROUP"});
   access.unit_write = engagement.liaison;

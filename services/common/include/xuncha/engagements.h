@@ -28,6 +28,12 @@ struct EngagementAccess {
   bool liaison = false;       // UNIT_LIAISON of the target unit
   bool api_client = false;    // an API client of the owning office (scopes checked by the caller)
 
+  // An API client of the owning office holding `scope`: the one way services decide an API
+  // client's reads (DESIGN.md §3: "their office and their scopes"), each naming its own scope.
+  bool ApiClientHolds(const Principal& principal, absl::string_view scope) const {
+    return api_client && principal.HasScope(scope);
+  }
+
   // May read the engagement's inspection records (not liaison-only material).
   bool CanReadRecords() const { return office || office_above || member || api_client; }
   // May write inspection records (group work) on it.
