@@ -41,7 +41,15 @@ absl::Status Run(const xuncha::Config& config) {
                    config.GetDuration("reminder_scan_interval", absl::Minutes(10)));
   PeriodicTask reminders("rectification reminder scan", scan_interval,
                          [&app] { return app.ScanReminders(TodayInChina()); });
-  return ServeUntilSignal(server, base.relay.get(), {consumer.get()}, {&reminders});
+  // Statistics read the summary plus its pending deltas: folding often keeps the deltas few and
+  // so the dashboard's read short; the fold also moves the summary's overdue counts to today
+  // soon after midnight.
+  ASSIGN_OR_RETURN(absl::Duration fold_interval,
+                   config.GetDuration("stats_fold_interval", absl::Seconds(1)));
+  PeriodicTask fold(
+      "rectification statistics fold", fold_interval,
+      [&app] { return app.FoldStats(TodayInChina()); }, /*log_counts=*/false);
+  return ServeUntilSignal(server, base.relay.get(), {consumer.get()}, {&reminders, &fold});
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 // The real xuncha-rectification binary applies the real migrations; the data are then bulk
 // loaded with SQL (INSERT … SELECT generate_series) straight into its tables — a bench may load
 // directly, the service never would. Prints p50/p99/max of `calls` timed RPCs after a warm-up,
-// for the city's dashboard and for one county's.
+// for the city's dashboard and for one county's; then the query before the summary (a scan of
+// every item in scope) timed the same way, and whether the two answer alike. Exits non-zero when
+// they differ.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -20,10 +22,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench_harness.h"
+#include "repository.h"
 #include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
+#include "xuncha/calendar.h"
 #include "xuncha/crypto.h"
+#include "xuncha/engagements.h"
 #include "xuncha/pg.h"
 #include "xuncha/rectification/v1/rectification.grpc.pb.h"
 
@@ -93,16 +98,34 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "load failed: %s\n", std::string(s.message()).c_str());
     return 1;
   }
+  // The service folds every second anyway; folding here makes the state measured definite (the
+  // summary folded, no deltas pending), as on a dashboard between bursts of writes.
+  auto folded = pool.TransactWith<int>([](pqxx::work& tx) -> absl::StatusOr<int> {
+    return rectification::Repository::FoldTallies(tx, TodayInChina());
+  });
+  if (!folded.ok()) {
+    std::fprintf(stderr, "fold failed: %s\n", std::string(folded.status().message()).c_str());
+    return 1;
+  }
   {
-    // What autovacuum does to a table at rest: statistics, and the visibility map the
-    // index-only tally scan relies on. VACUUM cannot run inside a transaction.
+    // What autovacuum does to tables at rest: statistics, and the visibility map the
+    // index-only tally scan of the old query relies on. VACUUM cannot run inside a transaction.
     pqxx::connection c(service.db.url());
     pqxx::nontransaction tx(c);
-    tx.exec("VACUUM ANALYZE rectification.cases");
-    tx.exec("VACUUM ANALYZE rectification.items");
+    for (const char* table :
+         {"cases", "items", "item_tallies", "item_open_deadlines", "item_tally_deltas"}) {
+      tx.exec(absl::StrCat("VACUUM ANALYZE rectification.", table));
+    }
   }
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  auto summary_rows = pool.TransactWith<std::string>([](pqxx::work& tx)
+                                                         -> absl::StatusOr<std::string> {
+    pqxx::row r = tx.exec1(
+        "SELECT (SELECT count(*) FROM item_tallies), (SELECT count(*) FROM item_open_deadlines)");
+    return absl::StrCat(r[0].as<int64_t>(), " (case, category) rows, ", r[1].as<int64_t>(),
+                        " (case, category, deadline) rows of open items");
+  });
 
   auto stub = v1::RectificationService::NewStub(
       grpc::CreateChannel(service.address, grpc::InsecureChannelCredentials()));
@@ -122,6 +145,58 @@ int main(int argc, char** argv) {
       testing::TimeCalls(calls, [&] { return Stats(*stub, city, county, &total); });
   std::printf("one county (org=c1.k3, %lld items): p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
               static_cast<long long>(total), one.p50_ms, one.p99_ms, one.max_ms);
+
+  // The repository queries themselves, without the RPC: the summary's and the per-item recount
+  // (the query before the summary), for the city. Folded for today, the summary reads no
+  // (case, category, deadline) row for today; asked about 2025-01-01 instead it reads those of
+  // every open item with a deadline in between — all of them here, each on its own day: its
+  // worst case, which the service's own reads never meet (it asks about the day it folds for).
+  using rectification::Repository;
+  using rectification::StatsFilter;
+  using rectification::StatsTallies;
+  const StatsFilter city_filter{"c1", "", ""};
+  const absl::CivilDay today = TodayInChina();
+  const absl::CivilDay early(2025, 1, 1);
+  auto time_query = [&](auto query, absl::CivilDay day) {
+    return testing::TimeCalls(calls, [&] {
+      return pool
+          .TransactWith<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
+            query(tx, city_filter, day);
+            return 0;
+          })
+          .ok();
+    });
+  };
+  const testing::Latency summary_now = time_query(&Repository::Stats, today);
+  const testing::Latency summary_early = time_query(&Repository::Stats, early);
+  const testing::Latency recount = time_query(&Repository::StatsFromItems, today);
+  std::printf("summary: %s after folding %d delta rows\n", summary_rows.value_or("?").c_str(),
+              folded.value_or(-1));
+  std::printf(
+      "city query alone, summary: p50 %.1f ms  p99 %.1f ms (today); "
+      "p50 %.1f ms  p99 %.1f ms (asked about 2025-01-01, folded for today)\n",
+      summary_now.p50_ms, summary_now.p99_ms, summary_early.p50_ms, summary_early.p99_ms);
+  std::printf(
+      "city query alone, recount from the items (the query before the summary): "
+      "p50 %.1f ms  p99 %.1f ms\n",
+      recount.p50_ms, recount.p99_ms);
+
+  // The same answer for several filters and days.
+  bool agree = true;
+  for (const StatsFilter& f : {city_filter, StatsFilter{"c1", "c1.k3", ""},
+                               StatsFilter{"c1.k3", "", ""}, StatsFilter{"c1", "", "round-3-1"}}) {
+    for (const absl::CivilDay day : {today, early, absl::CivilDay(2025, 9, 1)}) {
+      auto both = pool.TransactWith<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        return Repository::Stats(tx, f, day) == Repository::StatsFromItems(tx, f, day);
+      });
+      if (!both.ok() || !*both) {
+        agree = false;
+        std::printf("ANSWERS DIFFER: office %s org %s round %s on %s\n", f.office_path.c_str(),
+                    f.org_path.c_str(), f.round_id.c_str(), FormatDate(day).c_str());
+      }
+    }
+  }
+  std::printf("summary and recount: %s\n", agree ? "same answer" : "ANSWERS DIFFER");
   service.process.Stop(SIGTERM);
-  return 0;
+  return agree ? 0 : 1;
 }

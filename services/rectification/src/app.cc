@@ -10,6 +10,7 @@
 #include "xuncha/idempotency.h"
 #include "xuncha/log.h"
 #include "xuncha/paging.h"
+#include "xuncha/periodic.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 #include "xuncha/validation.h"
@@ -766,6 +767,13 @@ absl::StatusOr<v1::RectificationStats> RectificationApp::Stats(
   // Already rolled up in SQL: each office with everything below it.
   for (const auto& [k, t] : tallies.by_office) FillStatsRow(k, "", t, out.add_by_office());
   return out;
+}
+
+absl::StatusOr<int> RectificationApp::FoldStats(absl::CivilDay today) {
+  return pool_.TransactWith<int>([today](pqxx::work& tx) -> absl::StatusOr<int> {
+    if (!TryScanLock(tx, "item_tallies")) return 0;  // another replica is folding now
+    return Repository::FoldTallies(tx, today);
+  });
 }
 
 absl::StatusOr<v1::RectificationSettings> RectificationApp::GetSettings(const RequestContext& rc) {

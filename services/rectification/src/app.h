@@ -70,6 +70,10 @@ class RectificationApp {
   // reopening, and rectification.report.due_soon / .overdue once per case and due date. Returns
   // how many were emitted; 0 without scanning when another replica holds the scan lock.
   absl::StatusOr<int> ScanReminders(absl::CivilDay today);
+  // Folds the statistics deltas into the summary and moves its overdue counts to `today`
+  // (migration 0003); returns how many delta rows were folded, 0 without folding when another
+  // replica holds the fold lock.
+  absl::StatusOr<int> FoldStats(absl::CivilDay today);
 
   absl::StatusOr<::xuncha::common::v1::FileContent> Export(
       const RequestContext& rc, const v1::ExportRectificationItemsRequest& request);

@@ -121,6 +121,7 @@ struct Tally {
   int64_t total = 0;
   int64_t accepted = 0;
   int64_t overdue = 0;
+  bool operator==(const Tally&) const = default;
 };
 
 // accepted / total in percent, rounded half up to one decimal; 0 for no items.

@@ -623,59 +623,88 @@ std::optional<int> Repository::FirstUnknownEvidence(pqxx::transaction_base& tx,
   return r[0][0].as<int>();
 }
 
-StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
-                               absl::CivilDay today) {
-  // The scope (office, org, round) is decided on the cases — a few thousand rows, gist-indexed
-  // paths — and each case's items are counted by category from items_case_tally (index-only,
-  // in group order): no ltree operation, hash or sort per item. Those (case, category) sums are
-  // then added up per category, and per case once more so that the unit, round and office sums
-  // run over one row per case; each is a hash aggregate on text or uuid (GROUPING SETS sorted
-  // all (case, category) rows by ltree paths, most of the time at small scale). The office
-  // roll-up is an ltree join of the per-office sums (a few dozen rows); no item row reaches
-  // C++. An item's office, unit and round are its case's (copied from the same feedback).
-  // Overdue mirrors IsItemOverdue.
-  pqxx::result r = PgExec(
-      tx,
-      "WITH sc AS ("
-      "  SELECT c.id, c.office_path, c.target_unit_path, c.round_id, c.target_unit_name "
-      "  FROM cases c WHERE c.office_path <@ $1::ltree "
-      "  AND ($2 = '' OR c.target_unit_path <@ NULLIF($2, '')::ltree) "
-      "  AND ($3 = '' OR c.round_id = $3)), "
-      "fine AS ("
-      "  SELECT sc.id AS case_id, t.* FROM sc CROSS JOIN LATERAL ("
-      "    SELECT i.category_name, count(*) AS total, "
-      "      count(*) FILTER (WHERE i.state = 'ACCEPTED') AS accepted, "
-      "      count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
-      "        AND i.deadline < $4::date) AS overdue "
-      "    FROM items i WHERE i.case_id = sc.id GROUP BY i.category_name) t), "
-      "per_case AS ("
-      "  SELECT sc.office_path, sc.target_unit_path::text AS unit, sc.round_id, "
-      "    sc.target_unit_name, f.total, f.accepted, f.overdue "
-      "  FROM (SELECT case_id, sum(total) AS total, sum(accepted) AS accepted, "
-      "    sum(overdue) AS overdue FROM fine GROUP BY case_id) f "
-      "  JOIN sc ON sc.id = f.case_id), "
-      "offices AS ("
-      "  SELECT office_path, sum(total) AS total, sum(accepted) AS accepted, "
-      "    sum(overdue) AS overdue FROM per_case GROUP BY office_path), "
-      "roots AS (SELECT office_path FROM offices "
-      "  UNION SELECT NULLIF($1, '')::ltree WHERE $1 <> '') "
-      "SELECT 'category', category_name, '', sum(total)::bigint, sum(accepted)::bigint, "
-      "  sum(overdue)::bigint FROM fine GROUP BY category_name "
-      "UNION ALL "
-      "SELECT 'unit', unit, max(target_unit_name), sum(total)::bigint, sum(accepted)::bigint, "
-      "  sum(overdue)::bigint FROM per_case GROUP BY unit "
-      "UNION ALL "
-      "SELECT 'round', round_id, '', sum(total)::bigint, sum(accepted)::bigint, "
-      "  sum(overdue)::bigint FROM per_case GROUP BY round_id "
-      "UNION ALL "
-      "SELECT 'total', '', '', coalesce(sum(total), 0)::bigint, "
-      "  coalesce(sum(accepted), 0)::bigint, coalesce(sum(overdue), 0)::bigint FROM per_case "
-      "UNION ALL "
-      "SELECT 'office', r.office_path::text, '', coalesce(sum(o.total), 0)::bigint, "
-      "  coalesce(sum(o.accepted), 0)::bigint, coalesce(sum(o.overdue), 0)::bigint "
-      "FROM roots r LEFT JOIN offices o ON o.office_path <@ r.office_path "
-      "GROUP BY r.office_path",
-      f.office_path, f.org_path, f.round_id, FormatDate(today));
+namespace {
+
+// Both statistics queries decide the scope (office, org, round) on the cases — a few thousand
+// rows, gist-indexed paths — and differ only in how `counted` gets each case's (category, total,
+// accepted, overdue) rows. The rest is shared: those rows are added up per category, and per
+// case so that the unit, round and office sums run over one row per case; each is a hash
+// aggregate on text or uuid (GROUPING SETS sorted all rows by ltree paths). A category or a case
+// whose items add up to none has no row, as a GROUP BY over items has no group for it. The office
+// roll-up is an ltree join of the per-office sums (a few dozen rows). An item's office, unit and
+// round are its case's (copied from the same feedback).
+const std::string kStatsScope =
+    "WITH sc AS ("
+    "  SELECT c.id, c.office_path, c.target_unit_path, c.round_id, c.target_unit_name "
+    "  FROM cases c WHERE c.office_path <@ $1::ltree "
+    "  AND ($2 = '' OR c.target_unit_path <@ NULLIF($2, '')::ltree) "
+    "  AND ($3 = '' OR c.round_id = $3)), ";
+const std::string kStatsRollUp =
+    "by_case AS ("
+    "  SELECT case_id, sum(total) AS total, sum(accepted) AS accepted, sum(overdue) AS overdue "
+    "  FROM counted GROUP BY case_id HAVING sum(total) <> 0), "
+    "per_case AS ("
+    "  SELECT sc.office_path, sc.target_unit_path::text AS unit, sc.round_id, "
+    "    sc.target_unit_name, f.total, f.accepted, f.overdue "
+    "  FROM by_case f JOIN sc ON sc.id = f.case_id), "
+    "offices AS ("
+    "  SELECT office_path, sum(total) AS total, sum(accepted) AS accepted, "
+    "    sum(overdue) AS overdue FROM per_case GROUP BY office_path), "
+    "roots AS (SELECT office_path FROM offices "
+    "  UNION SELECT NULLIF($1, '')::ltree WHERE $1 <> '') "
+    "SELECT 'category', category_name, '', sum(total)::bigint, sum(accepted)::bigint, "
+    "  sum(overdue)::bigint FROM counted GROUP BY category_name HAVING sum(total) <> 0 "
+    "UNION ALL "
+    "SELECT 'unit', unit, max(target_unit_name), sum(total)::bigint, sum(accepted)::bigint, "
+    "  sum(overdue)::bigint FROM per_case GROUP BY unit "
+    "UNION ALL "
+    "SELECT 'round', round_id, '', sum(total)::bigint, sum(accepted)::bigint, "
+    "  sum(overdue)::bigint FROM per_case GROUP BY round_id "
+    "UNION ALL "
+    "SELECT 'total', '', '', coalesce(sum(total), 0)::bigint, "
+    "  coalesce(sum(accepted), 0)::bigint, coalesce(sum(overdue), 0)::bigint FROM per_case "
+    "UNION ALL "
+    "SELECT 'office', r.office_path::text, '', coalesce(sum(o.total), 0)::bigint, "
+    "  coalesce(sum(o.accepted), 0)::bigint, coalesce(sum(o.overdue), 0)::bigint "
+    "FROM roots r LEFT JOIN offices o ON o.office_path <@ r.office_path "
+    "GROUP BY r.office_path";
+
+// `counted` from the summary (migration 0003): each case's folded (case, category) rows, whose
+// overdue is as of the summary's day; the open items with a deadline between that day and the
+// day asked about (added when it is later, taken off when earlier; none when it is the same
+// day); and the pending deltas, whose open items are overdue when their deadline is before the
+// day asked about.
+const std::string kStatsFromSummary =
+    absl::StrCat(kStatsScope,
+                 "counted AS ("
+                 "  SELECT t.case_id, t.category_name, t.total, t.accepted, t.overdue "
+                 "  FROM item_tallies t JOIN sc ON sc.id = t.case_id "
+                 "  UNION ALL "
+                 "  SELECT d.case_id, d.category_name, 0, 0, "
+                 "    CASE WHEN d.deadline < $4::date THEN d.n ELSE -d.n END "
+                 "  FROM item_open_deadlines d JOIN sc ON sc.id = d.case_id "
+                 "  WHERE d.deadline >= least($4::date, (SELECT day FROM item_tally_day)) "
+                 "  AND d.deadline < greatest($4::date, (SELECT day FROM item_tally_day)) "
+                 "  UNION ALL "
+                 "  SELECT p.case_id, p.category_name, p.total, p.accepted, "
+                 "    CASE WHEN p.deadline < $4::date THEN p.open ELSE 0 END "
+                 "  FROM item_tally_deltas p JOIN sc ON sc.id = p.case_id), ",
+                 kStatsRollUp);
+
+// `counted` from the items themselves through items_case_tally (index-only, in group order): the
+// query before the summary. Overdue mirrors IsItemOverdue.
+const std::string kStatsFromItems =
+    absl::StrCat(kStatsScope,
+                 "counted AS ("
+                 "  SELECT sc.id AS case_id, t.* FROM sc CROSS JOIN LATERAL ("
+                 "    SELECT i.category_name, count(*) AS total, "
+                 "      count(*) FILTER (WHERE i.state = 'ACCEPTED') AS accepted, "
+                 "      count(*) FILTER (WHERE i.state IN ('PLANNED', 'IN_PROGRESS') "
+                 "        AND i.deadline < $4::date) AS overdue "
+                 "    FROM items i WHERE i.case_id = sc.id GROUP BY i.category_name) t), ",
+                 kStatsRollUp);
+
+StatsTallies TalliesFromRows(const pqxx::result& r) {
   StatsTallies out;
   for (const auto& row : r) {
     const std::string kind = row[0].c_str();
@@ -695,6 +724,70 @@ StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
     }
   }
   return out;
+}
+
+}  // namespace
+
+StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
+                               absl::CivilDay today) {
+  // One statement, so one snapshot: each delta is counted once, pending or folded.
+  return TalliesFromRows(
+      PgExec(tx, kStatsFromSummary, f.office_path, f.org_path, f.round_id, FormatDate(today)));
+}
+
+StatsTallies Repository::StatsFromItems(pqxx::transaction_base& tx, const StatsFilter& f,
+                                        absl::CivilDay today) {
+  return TalliesFromRows(
+      PgExec(tx, kStatsFromItems, f.office_path, f.org_path, f.round_id, FormatDate(today)));
+}
+
+int Repository::FoldTallies(pqxx::work& tx, absl::CivilDay today) {
+  const std::string day = FormatDate(today);
+  // First the summary's day moves to `today`: the open items whose deadline lies between the two
+  // days become overdue (or, moving back, not yet). This counts the folded items only, before
+  // the deltas join them below under the new day.
+  PgExec(
+      tx,
+      "WITH was AS (SELECT day FROM item_tally_day), "
+      "moved AS (SELECT d.case_id, d.category_name, "
+      "  sum(CASE WHEN d.deadline < $1::date THEN d.n ELSE -d.n END) AS n "
+      "  FROM item_open_deadlines d, was "
+      "  WHERE d.deadline >= least($1::date, was.day) AND d.deadline < greatest($1::date, was.day) "
+      "  GROUP BY 1, 2), "
+      "shifted AS (UPDATE item_tallies t SET overdue = t.overdue + m.n FROM moved m "
+      "  WHERE t.case_id = m.case_id AND t.category_name = m.category_name RETURNING 1) "
+      "UPDATE item_tally_day SET day = $1::date WHERE day <> $1::date",
+      day);
+  // The DELETE takes the deltas committed before it started; a delta still uncommitted stays
+  // for the next run. Deleting and adding in one transaction means a reader sees each delta
+  // exactly once. Keys that fell to zero are dropped (a category or a deadline every item left).
+  pqxx::row r = PgExec1(
+      tx,
+      "WITH moved AS (DELETE FROM item_tally_deltas RETURNING *), "
+      "summed AS (SELECT case_id, category_name, sum(total) AS total, sum(accepted) AS accepted, "
+      "  sum(CASE WHEN deadline < $1::date THEN open ELSE 0 END) AS overdue FROM moved "
+      "  GROUP BY 1, 2), "
+      "tallies AS (INSERT INTO item_tallies AS t (case_id, category_name, total, accepted, "
+      "  overdue) "
+      "  SELECT case_id, category_name, total, accepted, overdue FROM summed "
+      "  WHERE total <> 0 OR accepted <> 0 OR overdue <> 0 "
+      "  ON CONFLICT (case_id, category_name) DO UPDATE SET total = t.total + excluded.total, "
+      "  accepted = t.accepted + excluded.accepted, overdue = t.overdue + excluded.overdue "
+      "  RETURNING 1), "
+      "deadlines AS (INSERT INTO item_open_deadlines AS d (case_id, category_name, deadline, n) "
+      "  SELECT case_id, category_name, deadline, sum(open) FROM moved "
+      "  WHERE deadline IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(open) <> 0 "
+      "  ON CONFLICT (case_id, category_name, deadline) DO UPDATE SET n = d.n + excluded.n "
+      "  RETURNING 1) "
+      "SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM tallies), "
+      "(SELECT count(*) FROM deadlines)",
+      day);
+  const int moved = r[0].as<int>();
+  if (moved > 0) {
+    PgExec(tx, "DELETE FROM item_tallies WHERE total = 0");
+    PgExec(tx, "DELETE FROM item_open_deadlines WHERE n = 0");
+  }
+  return moved;
 }
 
 std::vector<Item> Repository::LedgerItems(pqxx::transaction_base& tx,

@@ -56,6 +56,8 @@ struct StatsTallies {
   std::map<std::string, std::string> unit_names;
   std::map<std::string, Tally> by_round;
   std::map<std::string, Tally> by_office;
+  // The summary and a recount from the items are compared whole (tests, benchmark).
+  bool operator==(const StatsTallies&) const = default;
 };
 
 class Repository {
@@ -164,9 +166,18 @@ class Repository {
                                                  const std::string& engagement_id,
                                                  const std::vector<std::string>& ids);
 
-  // `today` decides overdue (the same rule as IsItemOverdue, in SQL).
+  // Statistics from the summary (folded plus pending deltas, migration 0003); `today` decides
+  // overdue (the same rule as IsItemOverdue, in SQL).
   static StatsTallies Stats(pqxx::transaction_base& tx, const StatsFilter& filter,
                             absl::CivilDay today);
+  // The same figures recounted from the items themselves (a scan of every item in scope): what
+  // the summary must always agree with; tests and the benchmark check it.
+  static StatsTallies StatsFromItems(pqxx::transaction_base& tx, const StatsFilter& filter,
+                                     absl::CivilDay today);
+  // Moves the summary's overdue counts to `today` and folds the committed deltas into it;
+  // returns how many delta rows were folded. The caller holds the scan lock: one folder at a
+  // time.
+  static int FoldTallies(pqxx::work& tx, absl::CivilDay today);
   static std::vector<Item> LedgerItems(pqxx::transaction_base& tx, const std::string& office_path,
                                        const std::string& round_id,
                                        const std::string& engagement_id);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "process.h"
+#include "repository.h"
 #include "service_harness.h"
 #include "test_env.h"
 #include "xuncha/auth.h"
@@ -27,6 +28,24 @@
 #include "xuncha/redis.h"
 
 namespace xuncha::rectification {
+
+// Statistics as gtest shows them when they differ (found by argument-dependent lookup).
+void PrintTo(const StatsTallies& t, std::ostream* os) {
+  std::string out;
+  auto add = [&](absl::string_view kind, const std::map<std::string, Tally>& m) {
+    for (const auto& [k, v] : m) {
+      absl::StrAppend(&out, " ", kind, "[", k, "]=", v.total, "/", v.accepted, "/", v.overdue);
+    }
+  };
+  absl::StrAppend(&out, "total=", t.totals.total, "/", t.totals.accepted, "/", t.totals.overdue);
+  add("category", t.by_category);
+  add("unit", t.by_unit);
+  add("round", t.by_round);
+  add("office", t.by_office);
+  for (const auto& [k, v] : t.unit_names) absl::StrAppend(&out, " name[", k, "]=", v);
+  *os << out;
+}
+
 namespace {
 
 namespace v1 = ::xuncha::rectification::v1;
@@ -74,11 +93,14 @@ class RectificationTest : public ::testing::Test {
 
   void StartService() {
     const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
-    ASSERT_TRUE(service_.Start(
-        {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
-         "--event_stream_prefix=" + prefix_},
-        tmp_ + "/rectification.log"));
+    std::vector<std::string> args = {XUNCHA_RECTIFICATION_BIN,
+                                     "--listen=" + address,
+                                     "--db_url=" + db_.url(),
+                                     "--redis=" + testing::RedisAddress(),
+                                     "--token_public_key_file=" + tmp_ + "/pub.pem",
+                                     "--event_stream_prefix=" + prefix_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    ASSERT_TRUE(service_.Start(args, tmp_ + "/rectification.log"));
     ASSERT_TRUE(testing::WaitForServing(address, 20000))
         << testing::ReadFile(tmp_ + "/rectification.log");
     stub_ = v1::RectificationService::NewStub(
@@ -238,6 +260,7 @@ class RectificationTest : public ::testing::Test {
   }
 
   testing::TestDatabase db_;
+  std::vector<std::string> extra_args_;  // more flags for the service (set before SetUp)
   std::string tmp_, prefix_;
   std::unique_ptr<TokenSigner> signer_;
   ChildProcess service_;
@@ -845,6 +868,256 @@ TEST_F(RectificationTest, StatsRollUpAndLedger) {
   exp.set_format("pdf");
   EXPECT_EQ(stub_->ExportRectificationItems(Ctx(city_staff_).get(), exp, &file).error_code(),
             StatusCode::INVALID_ARGUMENT);
+}
+
+// Statistics are read from the summary (migration 0003), not from the items. The service's fold
+// is put off for the whole test so that the test decides when deltas are folded: the summary's
+// answers are compared with a recount of the items (the query before the summary) with deltas
+// pending and after folding, for every filter and for several days, since overdue depends on the
+// day asked about.
+class ItemTalliesTest : public RectificationTest {
+ protected:
+  ItemTalliesTest() { extra_args_ = {"--stats_fold_interval=1h"}; }
+
+  // A fold as the service's on `day`: the summary's overdue counts move to that day.
+  int Fold(absl::CivilDay day = TodayInChina()) {
+    auto folded = pool_->TransactWith<int>(
+        [&](pqxx::work& tx) -> absl::StatusOr<int> { return Repository::FoldTallies(tx, day); });
+    EXPECT_TRUE(folded.ok()) << folded.status();
+    return folded.value_or(-1);
+  }
+
+  int64_t Deltas() { return Count("item_tally_deltas", "true"); }
+
+  // The summary's own figures for a case, as folded: overdue as of the summary's day.
+  int64_t FoldedOverdue(const std::string& case_id) {
+    auto n = pool_->TransactWith<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+      return tx
+          .exec_params1("SELECT coalesce(sum(overdue), 0) FROM item_tallies WHERE case_id = $1",
+                        case_id)[0]
+          .as<int64_t>();
+    });
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  }
+
+  StatsTallies Read(const StatsFilter& f, absl::CivilDay day, bool recount) {
+    auto out =
+        pool_->TransactWith<StatsTallies>([&](pqxx::work& tx) -> absl::StatusOr<StatsTallies> {
+          return recount ? Repository::StatsFromItems(tx, f, day) : Repository::Stats(tx, f, day);
+        });
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.value_or(StatsTallies());
+  }
+
+  // What the RPC answered, back in the repository's shape, to compare with a recount.
+  static StatsTallies FromProto(const v1::RectificationStats& s) {
+    StatsTallies t;
+    auto tally = [](const v1::StatsRow& r) { return Tally{r.total(), r.accepted(), r.overdue()}; };
+    t.totals = tally(s.totals());
+    for (const auto& r : s.by_category()) t.by_category[r.key()] = tally(r);
+    for (const auto& r : s.by_unit()) {
+      t.by_unit[r.key()] = tally(r);
+      t.unit_names[r.key()] = r.label();
+    }
+    for (const auto& r : s.by_round()) t.by_round[r.key()] = tally(r);
+    for (const auto& r : s.by_office()) t.by_office[r.key()] = tally(r);
+    return t;
+  }
+
+  // Every filter (the city, a county, a unit subtree, a round, a scope with nothing in it) on
+  // every day below answers exactly what a recount of the items answers; and so does the RPC
+  // (today, as the city and as county A).
+  void ExpectSummaryMatchesRecount(const std::string& when) {
+    const std::vector<StatsFilter> filters = {{"c1", "", ""},
+                                              {"c1", "c1.d9", ""},
+                                              {"c1", "c1.a", ""},
+                                              {"c1.a", "", ""},
+                                              {"c1.a", "c1.a.t5", ""},
+                                              {"c1", "", city_round_},
+                                              {"c1", "", county_round_},
+                                              {"c1.a", "", city_round_},
+                                              {"c1", "c1.zz", ""},
+                                              {"c1.b", "", ""}};
+    const std::vector<absl::CivilDay> days = {TodayInChina(),
+                                              absl::CivilDay(2025, 6, 1),
+                                              absl::CivilDay(2025, 6, 2),
+                                              absl::CivilDay(2025, 6, 3),
+                                              absl::CivilDay(2025, 9, 30),
+                                              absl::CivilDay(2025, 10, 1),
+                                              absl::CivilDay(2026, 1, 1),
+                                              absl::CivilDay(2099, 12, 31)};
+    for (const StatsFilter& f : filters) {
+      for (const absl::CivilDay day : days) {
+        const StatsTallies want = Read(f, day, /*recount=*/true);
+        const StatsTallies got = Read(f, day, /*recount=*/false);
+        EXPECT_EQ(got, want) << when << ": office " << f.office_path << " org " << f.org_path
+                             << " round " << f.round_id << " on " << FormatDate(day)
+                             << " (left: the summary, right: a recount of the items)";
+      }
+    }
+    for (const auto& [token, path] :
+         {std::pair{city_staff_, "c1"}, std::pair{county_a_staff_, "c1.a"}}) {
+      v1::RectificationStats stats;
+      grpc::Status s = stub_->GetRectificationStats(Ctx(token).get(), {}, &stats);
+      ASSERT_TRUE(s.ok()) << when << ": " << s.error_message();
+      const StatsTallies want = Read({path, "", ""}, TodayInChina(), /*recount=*/true);
+      EXPECT_EQ(FromProto(stats), want) << when << ": the RPC as " << path;
+    }
+  }
+
+  // The one overdue figure of county A's case on `day`.
+  int64_t CountyOverdue(absl::CivilDay day) {
+    return Read({"c1.a", "c1.a.t5", ""}, day, /*recount=*/false).totals.overdue;
+  }
+
+  std::string city_round_, county_round_;
+};
+
+TEST_F(ItemTalliesTest, SummaryMatchesARecountThroughTheLifecycle) {
+  // Two city cases on one unit (two rounds: by_unit adds cases up), county A, and c1.ab whose
+  // path starts like c1.a's.
+  FedBack city = Feedback(city_, "c1", "c1.d9", "2025-06-01", 6);
+  FedBack city_again = Feedback(city_, "c1", "c1.d9", "2025-06-01", 3);
+  FedBack county = Feedback(county_a_, "c1.a", "c1.a.t5", "2025-06-01", 4);
+  FedBack sibling = Feedback(NewUuid(), "c1.ab", "c1.ab.t1", "2025-06-01", 1);
+  city_round_ = city.round_id();
+  county_round_ = county.round_id();
+  for (const FedBack* f : {&city, &city_again, &county, &sibling}) PublishFeedback(*f, NewUuid());
+  const v1::RectificationCase cc =
+      GetCase(WaitForCase(city.engagement_id(), 6, city_staff_).id(), city_staff_);
+  WaitForCase(city_again.engagement_id(), 3, city_staff_);
+  const v1::RectificationCase ac =
+      GetCase(WaitForCase(county.engagement_id(), 4, county_a_staff_).id(), county_a_staff_);
+  WaitForCase(sibling.engagement_id(), 1, city_staff_);
+  EXPECT_GT(Deltas(), 0);  // nothing folded yet: the answers below sum the pending deltas
+  ExpectSummaryMatchesRecount("after feedback, unfolded");
+  v1::RectificationStats stats;
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 14);
+  EXPECT_EQ(stats.totals().overdue(), 0);  // no deadlines yet
+  EXPECT_GT(Fold(), 0);
+  EXPECT_EQ(Deltas(), 0);
+  ExpectSummaryMatchesRecount("after feedback, folded");
+
+  // Deadlines: county A's items 0..2 on 2025-06-02, 2025-09-30 and 2025-09-30; item 3 has none.
+  const std::string county_liaison = Token("", "", {"UNIT_LIAISON"}, "", "c1.a.t5");
+  Item item;
+  ASSERT_TRUE(Plan(ac.items(0).id(), "2025-06-02", county_liaison, &item).ok());
+  ASSERT_TRUE(Plan(ac.items(1).id(), "2025-09-30", county_liaison, &item).ok());
+  ASSERT_TRUE(Plan(ac.items(2).id(), "2025-09-30", county_liaison, &item).ok());
+  // Overdue the day after the deadline, not on it; a missing deadline never.
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 2)), 0);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 3)), 1);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 9, 30)), 1);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 10, 1)), 3);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2099, 12, 31)), 3);
+  ExpectSummaryMatchesRecount("after deadlines, unfolded");
+  // Folded as on 2025-06-03: the summary's day moves back from today, and its own overdue count
+  // is that day's; the reads of every other day add or take off the deadlines in between.
+  EXPECT_GT(Fold(absl::CivilDay(2025, 6, 3)), 0);
+  EXPECT_EQ(Count("item_tally_day", "day = '2025-06-03'"), 1);
+  EXPECT_EQ(FoldedOverdue(ac.id()), 1);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 2)), 0);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 3)), 1);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 10, 1)), 3);
+  ExpectSummaryMatchesRecount("after deadlines, folded");
+
+  // A deadline moved later, then the plan rewritten without moving it (appends nothing).
+  ASSERT_TRUE(Plan(ac.items(1).id(), "2025-12-31", county_liaison, &item).ok());
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 10, 1)), 2);
+  const int64_t deltas = Deltas();
+  ASSERT_TRUE(Plan(ac.items(1).id(), "2025-12-31", county_liaison, &item).ok());
+  EXPECT_EQ(Deltas(), deltas);
+  ExpectSummaryMatchesRecount("after a deadline moved, unfolded");
+
+  // States: accepted, completed and waiting, started (still overdue while IN_PROGRESS), one
+  // rejected back to IN_PROGRESS, one reopened after acceptance, one plan returned.
+  for (int i = 0; i < 3; ++i) Rectify(cc.items(i).id());
+  Rectify(cc.items(3).id(), /*accept=*/false);
+  Rectify(cc.items(4).id(), /*accept=*/false);
+  v1::RejectRectificationItemRequest reject;
+  reject.set_id(cc.items(4).id());
+  reject.set_reason("佐证材料不足");
+  ASSERT_TRUE(stub_->RejectRectificationItem(Ctx(city_staff_).get(), reject, &item).ok());
+  v1::ReopenRectificationItemRequest reopen;
+  reopen.set_id(cc.items(0).id());
+  reopen.set_reason("回头看发现问题反弹");
+  ASSERT_TRUE(stub_->ReopenRectificationItem(Ctx(city_staff_).get(), reopen, &item).ok());
+  ASSERT_EQ(item.state(), Item::IN_PROGRESS);
+  v1::StartRectificationItemRequest start;
+  start.set_id(ac.items(0).id());
+  ASSERT_TRUE(stub_->StartRectificationItem(Ctx(county_liaison).get(), start, &item).ok());
+  start.set_id(ac.items(2).id());
+  ASSERT_TRUE(stub_->StartRectificationItem(Ctx(county_liaison).get(), start, &item).ok());
+  v1::ReturnRectificationPlanRequest ret;
+  ret.set_id(ac.items(2).id());
+  ret.set_comments("措施不具体");
+  ASSERT_TRUE(stub_->ReturnRectificationPlan(Ctx(county_a_staff_).get(), ret, &item).ok());
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 10, 1)), 2);  // items 0 and 2, both still open
+  ExpectSummaryMatchesRecount("after state changes, unfolded");
+  // Folded as on 2025-10-01: the day moves forward, and 2025-09-30 deadlines become overdue.
+  EXPECT_GT(Fold(absl::CivilDay(2025, 10, 1)), 0);
+  EXPECT_EQ(FoldedOverdue(ac.id()), 2);
+  ExpectSummaryMatchesRecount("after state changes, folded");
+  // A day passing with nothing to fold still moves the counts.
+  EXPECT_EQ(Fold(absl::CivilDay(2026, 1, 1)), 0);
+  EXPECT_EQ(FoldedOverdue(ac.id()), 3);  // item 1's 2025-12-31 too
+  ExpectSummaryMatchesRecount("after a day passed");
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 14);
+  EXPECT_EQ(stats.totals().accepted(), 2);  // items 1 and 2 of the city case; 0 was reopened
+
+  // Straight into the table, many rows per statement (as a load would): a category renamed,
+  // deadlines moved for a whole case, an item deleted — the statement-level triggers see it all.
+  // Then every item of the sibling's case goes: its keys fall to zero and the fold drops them.
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pqxx::work& tx) {
+                    tx.exec_params(
+                        "UPDATE items SET category_name = '选人用人问题' "
+                        "WHERE category_name = '选人用人' AND case_id = $1::uuid",
+                        cc.id());
+                    tx.exec_params(
+                        "UPDATE items SET deadline = date '2025-06-05' "
+                        "WHERE case_id = $1::uuid AND deadline IS NOT NULL",
+                        ac.id());
+                    tx.exec_params("DELETE FROM items WHERE id = $1::uuid", cc.items(5).id());
+                    tx.exec("DELETE FROM items WHERE target_unit_path = 'c1.ab.t1'");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 5)), 0);
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 6)), 3);  // items 0 to 2, all open
+  ExpectSummaryMatchesRecount("after bulk statements, unfolded");
+  EXPECT_GT(Fold(absl::CivilDay(2025, 6, 1)), 0);
+  EXPECT_EQ(FoldedOverdue(ac.id()), 0);
+  EXPECT_EQ(Deltas(), 0);
+  ExpectSummaryMatchesRecount("after bulk statements, folded");
+  EXPECT_EQ(Count("item_tallies", "total = 0"), 0);
+  EXPECT_EQ(Count("item_open_deadlines", "n = 0"), 0);
+  EXPECT_EQ(Count("item_tallies", "category_name = '选人用人' AND case_id = '" + cc.id() + "'"), 0);
+  ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), {}, &stats).ok());
+  EXPECT_EQ(stats.totals().total(), 12);
+  EXPECT_EQ(stats.by_office_size(), 2);  // c1 and c1.a: c1.ab has no items left
+
+  // The service folds by itself (stats_fold_interval): a replica folding every 50 ms empties the
+  // deltas of a change made through the RPC, and the answers stay the same.
+  ASSERT_TRUE(Plan(ac.items(3).id(), "2025-06-04", county_liaison, &item).ok());
+  EXPECT_GT(Deltas(), 0);
+  ChildProcess replica;
+  ASSERT_TRUE(replica.Start(
+      {XUNCHA_RECTIFICATION_BIN, "--listen=127.0.0.1:" + absl::StrCat(testing::FreePort()),
+       "--db_url=" + db_.url(), "--redis=" + testing::RedisAddress(),
+       "--token_public_key_file=" + tmp_ + "/pub.pem", "--event_stream_prefix=" + prefix_,
+       "--stats_fold_interval=50ms"},
+      tmp_ + "/replica.log"));
+  for (int i = 0; i < 400 && Deltas() > 0; ++i) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(Deltas(), 0) << testing::ReadFile(tmp_ + "/replica.log");
+  EXPECT_EQ(CountyOverdue(absl::CivilDay(2025, 6, 6)), 4);
+  EXPECT_EQ(Count("item_tally_day", "day = '" + FormatDate(TodayInChina()) + "'"), 1);
+  EXPECT_EQ(FoldedOverdue(ac.id()), 4);  // today, all four deadlines are long past
+  ExpectSummaryMatchesRecount("after the service's own fold");
+  EXPECT_EQ(replica.Stop(SIGTERM), 0);
 }
 
 }  // namespace
