@@ -9,6 +9,7 @@ XUNCHA_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libgrpc-dev libabsl-dev
   libpqxx-dev libhiredis-dev libsodium-dev libssl-dev libxlsxwriter-dev libcurl4-openssl-dev
+  libgoogle-perftools-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-contrib redis-server kubectl wrk curl openssl unzip
   chromium fonts-wqy-microhei

@@ -99,6 +99,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
   ASSIGN_OR_RETURN(limits.redis_retry_after,
                    config.GetDuration("rate_limit_redis_retry", absl::Seconds(5)));
   limits.key_prefix = config.Get("rate_limit_key_prefix", limits.key_prefix);
+  ASSIGN_OR_RETURN(limits.lease_max, config.GetInt("rate_limit_lease_max", 0));
+  ASSIGN_OR_RETURN(limits.lease_ttl, config.GetDuration("rate_limit_lease_ttl", absl::Seconds(1)));
   if (config.Has("redis")) {
     ASSIGN_OR_RETURN(RedisOptions redis_options, ParseRedisAddress(config.Get("redis")));
     // A slow Redis delays requests by at most this much before failing open.

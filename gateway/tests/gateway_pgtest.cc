@@ -302,6 +302,35 @@ TEST_F(GatewayPgTest, RateLimitAnswers429) {
   EXPECT_GE(std::atoi(last.headers["retry-after"].c_str()), 1);
 }
 
+// Leases (rate_limiter.h): each gateway takes tokens from the shared bucket ten at a time and
+// spends them locally; together they never admit more than the bucket holds.
+TEST_F(GatewayPgTest, RateLimitLeasesNeverAdmitMoreThanTheBucket) {
+  const std::map<std::string, std::string> limits = {
+      {"rate_limit_key_prefix", xuncha::testing::UniqueName("gwlease") + ":"},
+      {"rate_limit_address_rps", "0.01"},
+      {"rate_limit_address_burst", "30"},
+      {"rate_limit_lease_max", "10"},
+      {"rate_limit_lease_ttl", "60s"}};
+  auto a = env_->StartGateway(limits);
+  auto b = env_->StartGateway(limits);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  auto admitted = [&](int port, int requests) {
+    int n = 0;
+    for (int i = 0; i < requests; ++i) {
+      const int status = Request(port, "GET", "/api/v1/orgs/u1").status;
+      EXPECT_TRUE(status == 401 || status == 429) << status;
+      if (status == 401) ++n;  // through the limiter, refused for lack of a token
+    }
+    return n;
+  };
+  // A leases 10 + 10 and spends 15; B gets the 10 left in the bucket, then 429.
+  EXPECT_EQ(admitted(a->port(), 15), 15);
+  EXPECT_EQ(admitted(b->port(), 15), 10);
+  // A still holds 5 of its lease; then it is refused too.
+  EXPECT_EQ(admitted(a->port(), 8), 5);
+}
+
 TEST_F(GatewayPgTest, RedisDownFailsOpen) {
   auto gateway = env_->StartGateway({{"redis", "127.0.0.1:1"},
                                      {"rate_limit_address_rps", "0.1"},

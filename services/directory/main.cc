@@ -1,8 +1,10 @@
 // xuncha-directory: org tree, offices, people, accounts, tokens, working-day calendar.
+#include <algorithm>
 #include <cstdio>
 
 #include "src/app.h"
 #include "src/grpc_service.h"
+#include "xuncha/pg_listen.h"
 #include "xuncha/service_main.h"
 #include "xuncha/status.h"
 
@@ -34,8 +36,11 @@ absl::Status Run(const xuncha::Config& config) {
   ASSIGN_OR_RETURN(settings.login.max_failures, config.GetInt("login_max_failures", 5));
   ASSIGN_OR_RETURN(settings.login.lockout, config.GetDuration("login_lockout", absl::Minutes(15)));
   ASSIGN_OR_RETURN(settings.password_hash, ParseHashStrength(config.Get("password_hash")));
+  ASSIGN_OR_RETURN(int cache_size, config.GetInt("org_unit_cache_size", 100'000));
+  settings.org_unit_cache_size = static_cast<std::size_t>(std::max(0, cache_size));
 
-  DirectoryApp app(*base.pool, base.redis.get(), base.relay.get(), std::move(signer), settings);
+  Authenticator auth(std::move(verifier), base.redis.get());
+  DirectoryApp app(*base.pool, auth, base.relay.get(), std::move(signer), settings);
   ASSIGN_OR_RETURN(std::string generated, app.Bootstrap(config.Get("admin_password")));
   if (!generated.empty()) {
     // Printed once, on stdout only (never into the structured log).
@@ -44,7 +49,11 @@ absl::Status Run(const xuncha::Config& config) {
   }
   RETURN_IF_ERROR(app.SeedCalendar(directory_calendar));
 
-  Authenticator auth(std::move(verifier), base.redis.get());
+  // Org units are cached until the database says they changed (src/org_unit_cache.h).
+  PgNotifyListener org_unit_changes(*base.pool, DirectoryApp::kOrgUnitsChannel,
+                                    [&app](bool listening) { app.OrgUnitsChanged(listening); });
+  org_unit_changes.Start();
+
   DirectoryGrpcService service(app, auth);
   ASSIGN_OR_RETURN(ServerOptions options,
                    ServerOptionsFromConfig(config, "127.0.0.1:7101", *base.pool));

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
@@ -228,9 +230,107 @@ std::string RevokedTokenKey(absl::string_view token_id) {
   return absl::StrCat("xuncha:revoked:", token_id);
 }
 
+// The revoked token ids of kRevocationsChannel in memory (see Authenticator).
+class RevocationList {
+ public:
+  explicit RevocationList(const RedisOptions& options)
+      : loader_([&] {
+          RedisOptions o = options;
+          o.pool_size = 1;
+          return o;
+        }()),
+        subscriber_(
+            options, kRevocationsChannel, [this](absl::string_view m) { OnMessage(m); },
+            [this] { return Load(); }, [this] { SetInSync(false); }) {
+    subscriber_.Start();
+  }
+  ~RevocationList() { subscriber_.Stop(); }
+
+  // nullopt while not in sync: the caller asks Redis.
+  std::optional<bool> Contains(absl::string_view token_id) const {
+    std::lock_guard lock(mu_);
+    if (!in_sync_) return std::nullopt;
+    return revoked_.contains(token_id);
+  }
+
+  void Add(absl::string_view token_id, int64_t expires_unix) {
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    std::lock_guard lock(mu_);
+    // Expired ids are dropped now and then: their tokens fail verification anyway.
+    if (now >= next_prune_unix_) {
+      absl::erase_if(revoked_, [now](const auto& entry) { return entry.second < now; });
+      next_prune_unix_ = now + 60;
+    }
+    revoked_.insert_or_assign(std::string(token_id), expires_unix);
+  }
+
+  bool in_sync() const {
+    std::lock_guard lock(mu_);
+    return in_sync_;
+  }
+
+ private:
+  void SetInSync(bool v) {
+    std::lock_guard lock(mu_);
+    in_sync_ = v;
+  }
+
+  void OnMessage(absl::string_view message) {
+    std::vector<absl::string_view> parts = absl::StrSplit(message, ' ');
+    int64_t expires = 0;
+    if (parts.size() != 2 || parts[0].empty() || !absl::SimpleAtoi(parts[1], &expires)) {
+      log::Warning("ignored a malformed revocation message", {{"message", message}});
+      return;
+    }
+    Add(parts[0], expires);
+  }
+
+  // Runs once subscribed: what was revoked before is in Redis's keys, what is revoked from now
+  // on arrives as messages (queued on the subscribed connection meanwhile).
+  absl::Status Load() {
+    const std::string prefix = RevokedTokenKey("");
+    const int64_t fallback_expiry = absl::ToUnixSeconds(absl::Now() + absl::Hours(24));
+    std::string cursor = "0";
+    do {
+      auto page = loader_.Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"});
+      if (!page.ok()) return page.status();
+      if (page->size() != 2) return absl::UnavailableError("unexpected reply to SCAN");
+      cursor = std::string(page->element(0).str());
+      RedisReply keys = page->element(1);
+      if (keys.size() == 0) continue;
+      std::vector<std::string> mget = {"MGET"};
+      for (std::size_t i = 0; i < keys.size(); ++i) mget.emplace_back(keys.element(i).str());
+      auto values = loader_.Command(mget);
+      if (!values.ok()) return values.status();
+      for (std::size_t i = 0; i < keys.size() && i < values->size(); ++i) {
+        if (values->element(i).is_nil()) continue;  // expired since SCAN saw it
+        int64_t expires = 0;
+        // A value that is not an expiry (an older writer stored "1") is kept for a day.
+        if (!absl::SimpleAtoi(values->element(i).str(), &expires) || expires < 1'000'000'000) {
+          expires = fallback_expiry;
+        }
+        Add(keys.element(i).str().substr(prefix.size()), expires);
+      }
+    } while (cursor != "0");
+    SetInSync(true);
+    return absl::OkStatus();
+  }
+
+  RedisClient loader_;
+  RedisSubscriber subscriber_;
+  mutable std::mutex mu_;
+  bool in_sync_ = false;
+  int64_t next_prune_unix_ = 0;
+  absl::flat_hash_map<std::string, int64_t> revoked_;
+};
+
 Authenticator::Authenticator(TokenVerifier verifier, RedisClient* revocations,
                              absl::Duration retry_after)
-    : verifier_(std::move(verifier)), revocations_(revocations), retry_after_(retry_after) {}
+    : verifier_(std::move(verifier)), revocations_(revocations), retry_after_(retry_after) {
+  if (revocations_ != nullptr) list_ = std::make_unique<RevocationList>(revocations_->options());
+}
+
+Authenticator::~Authenticator() = default;
 
 absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -245,8 +345,13 @@ absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view he
   }
   auto claims = verifier_.Verify(header.substr(7), absl::Now());
   if (!claims.ok()) return claims.status();
+  if (revocations_ == nullptr) return Principal::FromClaims(*claims);
+  if (std::optional<bool> known = list_->Contains(claims->jti())) {
+    if (*known) return absl::UnauthenticatedError("token has been revoked");
+    return Principal::FromClaims(*claims);
+  }
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
-  if (revocations_ != nullptr && now_ms >= skip_until_unix_ms_.load()) {
+  if (now_ms >= skip_until_unix_ms_.load()) {
     auto revoked = revocations_->Command({"EXISTS", RevokedTokenKey(claims->jti())});
     if (!revoked.ok()) {
       skip_until_unix_ms_.store(now_ms + absl::ToInt64Milliseconds(retry_after_));
@@ -258,5 +363,26 @@ absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view he
   }
   return Principal::FromClaims(*claims);
 }
+
+absl::Status Authenticator::Revoke(const std::string& token_id, absl::Time expires_at) const {
+  if (revocations_ == nullptr) {
+    return absl::UnavailableError("token revocation list not configured");
+  }
+  const int64_t expires = absl::ToUnixSeconds(expires_at);
+  const int64_t ttl = std::max<int64_t>(1, expires - absl::ToUnixSeconds(absl::Now()) + 1);
+  // Stored and published in one script: no replica can load the list between the two and miss
+  // the revocation.
+  auto done = revocations_->Command({"EVAL",
+                                     "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) "
+                                     "return redis.call('PUBLISH', ARGV[3], ARGV[4])",
+                                     "1", RevokedTokenKey(token_id), absl::StrCat(expires),
+                                     absl::StrCat(ttl), kRevocationsChannel,
+                                     absl::StrCat(token_id, " ", expires)});
+  if (!done.ok()) return absl::UnavailableError(done.status().message());
+  list_->Add(token_id, expires);
+  return absl::OkStatus();
+}
+
+bool Authenticator::revocations_in_sync() const { return list_ != nullptr && list_->in_sync(); }
 
 }  // namespace xuncha

@@ -1,10 +1,14 @@
 #include "xuncha/redis.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/time.h>
+
+#include <cerrno>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "xuncha/log.h"
 
 namespace xuncha {
 
@@ -129,6 +133,103 @@ absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& 
     return absl::FailedPreconditionError(absl::StrCat("redis: ", reply.str()));
   }
   return reply;
+}
+
+RedisSubscriber::RedisSubscriber(RedisOptions options, std::string channel,
+                                 std::function<void(absl::string_view)> on_message,
+                                 std::function<absl::Status()> on_subscribed,
+                                 std::function<void()> on_lost, absl::Duration retry_after)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      on_message_(std::move(on_message)),
+      on_subscribed_(std::move(on_subscribed)),
+      on_lost_(std::move(on_lost)),
+      retry_after_(retry_after) {}
+
+RedisSubscriber::~RedisSubscriber() { Stop(); }
+
+void RedisSubscriber::Start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void RedisSubscriber::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RedisSubscriber::Wait(absl::Duration d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, absl::ToChronoMilliseconds(d), [this] { return stop_.load(); });
+}
+
+void RedisSubscriber::Loop() {
+  while (!stop_) {
+    std::unique_ptr<redisContext, void (*)(redisContext*)> c(
+        redisConnectWithTimeout(options_.host.c_str(), options_.port,
+                                absl::ToTimeval(options_.timeout)),
+        [](redisContext* ctx) {
+          if (ctx != nullptr) redisFree(ctx);
+        });
+    absl::Status status;
+    if (c == nullptr || c->err != 0) {
+      status = absl::UnavailableError(c == nullptr ? "cannot allocate context" : c->errstr);
+    } else {
+      redisSetTimeout(c.get(), absl::ToTimeval(options_.timeout));
+      status = Listen(c.get());
+    }
+    if (stop_) break;
+    log::Warning("redis subscription lost; retrying",
+                 {{"channel", channel_}, {"error", status.message()}});
+    if (!Wait(retry_after_)) break;
+  }
+}
+
+absl::Status RedisSubscriber::Listen(redisContext* c) {
+  RedisReply subscribed(
+      static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE %b", channel_.data(), channel_.size())));
+  if (c->err != 0) return absl::UnavailableError(c->errstr);
+  if (subscribed.type() != RedisReply::Type::kArray || subscribed.element(0).str() != "subscribe") {
+    return absl::UnavailableError("unexpected reply to SUBSCRIBE");
+  }
+  absl::Status status = on_subscribed_();
+  if (status.ok()) {
+    while (!stop_) {
+      // Replies already read into the buffer first: poll() would not report them.
+      void* raw = nullptr;
+      if (redisGetReplyFromReader(c, &raw) != REDIS_OK) {
+        status = absl::UnavailableError(c->errstr);
+        break;
+      }
+      if (raw != nullptr) {
+        RedisReply message(static_cast<redisReply*>(raw));
+        if (message.type() == RedisReply::Type::kArray && message.size() == 3 &&
+            message.element(0).str() == "message") {
+          on_message_(message.element(2).str());
+        }
+        continue;
+      }
+      // Wakes every 200 ms to notice Stop().
+      pollfd p{c->fd, POLLIN, 0};
+      const int n = poll(&p, 1, 200);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = absl::UnavailableError(absl::StrCat("poll: errno ", errno));
+        break;
+      }
+      if (n > 0 && redisBufferRead(c) != REDIS_OK) {
+        status = absl::UnavailableError(c->errstr[0] != '\0' ? c->errstr : "connection closed");
+        break;
+      }
+    }
+  }
+  on_lost_();
+  return status;
 }
 
 }  // namespace xuncha

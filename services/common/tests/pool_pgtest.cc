@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
+
 #include "test_env.h"
 #include "xuncha/pg.h"
+#include "xuncha/pg_listen.h"
 
 namespace xuncha {
 namespace {
@@ -20,6 +24,54 @@ int CountOne(PgPool& pool) {
   auto v = pool.TransactWith<int>(
       [](pqxx::work& tx) -> absl::StatusOr<int> { return tx.exec1("SELECT 1")[0].as<int>(); });
   return v.ok() ? *v : -1;
+}
+
+// Polls `done` for up to 10 s.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+TEST(PoolPgTest, NotifyListenerHearsCommitsAndReportsALostSession) {
+  testing::PrivatePostgres pg;
+  ASSERT_TRUE(pg.Start());
+  PgPool pool(Options(pg.url()));
+  std::atomic<int> heard{0}, lost{0};
+  std::atomic<bool> listening{false};
+  PgNotifyListener listener(
+      pool, "xuncha_test_changes",
+      [&](bool ok) {
+        listening = ok;
+        ++(ok ? heard : lost);
+      },
+      absl::Milliseconds(100));
+  listener.Start();
+  ASSERT_TRUE(Eventually([&] { return listening.load(); }));
+  const int first = heard;
+  auto notify = [&](bool commit) {
+    return pool.Transact([&](pqxx::work& tx) -> absl::Status {
+      tx.exec("SELECT pg_notify('xuncha_test_changes', 'x')");
+      return commit ? absl::OkStatus() : absl::AbortedError("rolled back");
+    });
+  };
+  ASSERT_TRUE(notify(true).ok());
+  EXPECT_TRUE(Eventually([&] { return heard > first; }));
+  // A rolled-back change says nothing.
+  const int after_commit = heard;
+  EXPECT_FALSE(notify(false).ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(heard, after_commit);
+
+  // The server restarts: the listener says so, listens again, and hears the next change.
+  ASSERT_TRUE(pg.Restart());
+  EXPECT_TRUE(Eventually([&] { return lost > 0 && listening.load(); }));
+  const int relistened = heard;
+  ASSERT_TRUE(Eventually([&] { return notify(true).ok(); }));
+  EXPECT_TRUE(Eventually([&] { return heard > relistened; }));
+  listener.Stop();
 }
 
 TEST(PoolPgTest, ReconnectsAfterTheServerRestarts) {

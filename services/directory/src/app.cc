@@ -24,9 +24,14 @@ bool CanEditPeople(const Principal& p, const OfficeRef& office) {
 
 }  // namespace
 
-DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay, TokenSigner signer,
-                           DirectorySettings settings)
-    : pool_(pool), redis_(redis), relay_(relay), signer_(std::move(signer)), settings_(settings) {
+DirectoryApp::DirectoryApp(PgPool& pool, const Authenticator& auth, OutboxRelay* relay,
+                           TokenSigner signer, DirectorySettings settings)
+    : pool_(pool),
+      auth_(auth),
+      relay_(relay),
+      signer_(std::move(signer)),
+      settings_(settings),
+      org_units_(settings.org_unit_cache_size) {
   // The unique rules of directory's schema, in the words of the API (field: rule).
   DescribeUniqueViolation("org_units_sibling_name",
                           "org_unit.name: another unit under the same parent has this name");
@@ -37,15 +42,22 @@ DirectoryApp::DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay,
   DescribeUniqueViolation("users_username_key", "user.username: already taken");
 }
 
+// After any committed write the cache is dropped, whatever the write touched: the notification
+// of the same change reaches this replica's listener too, but not necessarily before the
+// client's next read, which must see its own change.
 absl::Status DirectoryApp::Write(const std::function<absl::Status(pqxx::work&)>& body) {
-  return CommitChange(pool_, relay_, body);
+  absl::Status status = CommitChange(pool_, relay_, body);
+  org_units_.Clear();
+  return status;
 }
 
 absl::Status DirectoryApp::WriteOnce(const RequestContext& rc, absl::string_view method,
                                      const google::protobuf::Message& request,
                                      google::protobuf::Message& response,
                                      const std::function<absl::Status(pqxx::work&)>& body) {
-  return CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
+  absl::Status status = CommitChangeOnce(pool_, relay_, rc, method, request, response, body);
+  org_units_.Clear();
+  return status;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,12 +215,10 @@ absl::Status DirectoryApp::RevokeToken(const RequestContext& rc,
     }));
   }
   // The access token presented with this call stops working everywhere at once.
-  if (redis_ == nullptr) return absl::UnavailableError("token revocation list not configured");
-  const int64_t ttl = std::max<int64_t>(1, absl::ToInt64Seconds(p.expires_at - absl::Now()) + 1);
-  auto set = redis_->Command({"SET", RevokedTokenKey(p.token_id), "1", "EX", absl::StrCat(ttl)});
-  if (!set.ok()) {
+  absl::Status revoked = auth_.Revoke(p.token_id, p.expires_at);
+  if (!revoked.ok()) {
     return absl::UnavailableError(absl::StrCat(
-        "refresh token revoked, but the access token could not be: ", set.status().message(),
+        "refresh token revoked, but the access token could not be: ", revoked.message(),
         "; retry"));
   }
   return absl::OkStatus();
@@ -258,15 +268,23 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::CreateOrgUnit(const RequestContext& rc
 absl::StatusOr<v1::OrgUnit> DirectoryApp::GetOrgUnit(const RequestContext& rc,
                                                      const std::string& id) {
   RETURN_IF_ERROR(ValidateId("id", id));
-  return pool_.ReadWith<v1::OrgUnit>(
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::OrgUnit> {
-        ASSIGN_OR_RETURN(StoredOrgUnit s, Repository::GetOrgUnit(tx, id));
-        if (!CanReadDirectory(rc.principal, s.owner, s.unit.path())) {
-          return Denied("read", absl::StrCat("orgs/", id));
-        }
-        return s.unit;
-      });
+  // The generation is taken before the database is read: a change committed in between makes
+  // the cache refuse what was read.
+  const uint64_t generation = org_units_.generation();
+  std::optional<StoredOrgUnit> s = org_units_.Get(id);
+  if (!s) {
+    ASSIGN_OR_RETURN(s, pool_.ReadWith<StoredOrgUnit>([&](pqxx::transaction_base& tx) {
+      return Repository::GetOrgUnit(tx, id);
+    }));
+    org_units_.Put(generation, *s);
+  }
+  if (!CanReadDirectory(rc.principal, s->owner, s->unit.path())) {
+    return Denied("read", absl::StrCat("orgs/", id));
+  }
+  return std::move(s->unit);
 }
+
+void DirectoryApp::OrgUnitsChanged(bool listening) { org_units_.Reset(listening); }
 
 absl::StatusOr<v1::ListOrgUnitsResponse> DirectoryApp::ListOrgUnits(
     const RequestContext& rc, const v1::ListOrgUnitsRequest& request) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "domain.h"
+#include "org_unit_cache.h"
 #include "repository.h"
 #include "xuncha/auth.h"
 #include "xuncha/calendar.h"
@@ -24,12 +25,13 @@ struct DirectorySettings {
   absl::Duration refresh_token_ttl = absl::Hours(24 * 7);
   LoginPolicy login;
   HashStrength password_hash = HashStrength::kInteractive;
+  std::size_t org_unit_cache_size = 100'000;  // 0: no cache
 };
 
 class DirectoryApp {
  public:
-  // `redis` may be null (no revocation list); `relay` may be null (events wait in the outbox).
-  DirectoryApp(PgPool& pool, RedisClient* redis, OutboxRelay* relay, TokenSigner signer,
+  // `auth` revokes access tokens; `relay` may be null (events wait in the outbox).
+  DirectoryApp(PgPool& pool, const Authenticator& auth, OutboxRelay* relay, TokenSigner signer,
                DirectorySettings settings);
 
   // First start on an empty database: create the platform admin. Returns the password when it
@@ -73,6 +75,11 @@ class DirectoryApp {
   absl::StatusOr<std::string> AddWorkingDays(const std::string& start, int days);
   absl::StatusOr<int> CountWorkingDays(const std::string& start, const std::string& end);
 
+  // Org units or offices changed somewhere, or the listener that says so lost (false) or
+  // regained (true) its session: drop cached units (org_unit_cache.h). Channel:
+  inline static constexpr char kOrgUnitsChannel[] = "xuncha_directory_org_units";
+  void OrgUnitsChanged(bool listening);
+
  private:
   // Runs `body` in a transaction and, after a successful commit, nudges the outbox relay.
   absl::Status Write(const std::function<absl::Status(pqxx::work&)>& body);
@@ -87,10 +94,12 @@ class DirectoryApp {
   absl::StatusOr<std::shared_ptr<const WorkingCalendar>> Calendar();
 
   PgPool& pool_;
-  RedisClient* redis_;
+  const Authenticator& auth_;
   OutboxRelay* relay_;
   TokenSigner signer_;
   DirectorySettings settings_;
+
+  OrgUnitCache org_units_;
 
   std::mutex calendar_mu_;
   std::string calendar_version_;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <functional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "process.h"
@@ -516,6 +518,74 @@ TEST_F(DirectoryTest, ChangesAreAuditedAndPublished) {
   }
   EXPECT_EQ(length, CountRows("SELECT count(*) FROM outbox"));
   EXPECT_EQ(CountRows("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+}
+
+// Units are cached in each replica (src/org_unit_cache.h). A change must reach the replica that
+// made it at once and every other replica as soon as PostgreSQL delivers the notification,
+// whatever made the change.
+TEST_F(DirectoryTest, OrgUnitChangesReachEveryReplica) {
+  const std::string admin = AdminToken();
+  v1::OrgUnit city = CreateUnit(admin, "", "某市委", v1::OrgUnit::CITY_COMMITTEE);
+  v1::OrgUnit town = CreateUnit(admin, city.id(), "某镇", v1::OrgUnit::TOWNSHIP);
+
+  ChildProcess replica;
+  const std::string replica_address = absl::StrCat("127.0.0.1:", testing::FreePort());
+  ASSERT_TRUE(replica.Start(
+      {XUNCHA_DIRECTORY_BIN, "--listen=" + replica_address, "--db_url=" + db_.url(),
+       "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + dir_ + "/key.pem",
+       "--password_hash=fast", "--event_stream_prefix=" + stream_prefix_},
+      dir_ + "/replica.log"));
+  ASSERT_TRUE(testing::WaitForServing(replica_address, 20000))
+      << testing::ReadFile(dir_ + "/replica.log");
+  auto other = v1::DirectoryService::NewStub(
+      grpc::CreateChannel(replica_address, grpc::InsecureChannelCredentials()));
+
+  auto read = [&](v1::DirectoryService::Stub& stub) {
+    v1::GetOrgUnitRequest get;
+    get.set_id(town.id());
+    v1::OrgUnit out;
+    grpc::Status s = stub.GetOrgUnit(Ctx(admin).get(), get, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  // Polls the other replica until `done` holds (the notification travels asynchronously).
+  auto eventually = [&](const std::function<bool(const v1::OrgUnit&)>& done) {
+    for (int i = 0; i < 250; ++i) {
+      if (done(read(*other))) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  };
+  EXPECT_EQ(read(*other).name(), "某镇");
+  EXPECT_EQ(read(*other).name(), "某镇");  // now from the replica's cache
+
+  // A change through this replica.
+  v1::UpdateOrgUnitRequest rename;
+  rename.set_id(town.id());
+  rename.set_name("某镇（更名）");
+  v1::OrgUnit renamed;
+  ASSERT_TRUE(stub_->UpdateOrgUnit(Ctx(admin).get(), rename, &renamed).ok());
+  EXPECT_TRUE(eventually([](const v1::OrgUnit& u) { return u.name() == "某镇（更名）"; }))
+      << read(*other).name();
+
+  // An office over the unit changes the unit's owner.
+  v1::Office office = CreateOffice(admin, town.id(), "某镇巡察办");
+  EXPECT_TRUE(eventually([&](const v1::OrgUnit& u) { return u.office_id() == office.id(); }))
+      << read(*other).office_id();
+
+  // SQL behind both replicas' backs.
+  CountRows(absl::StrCat("WITH u AS (UPDATE org_units SET name = '手工改名' WHERE id = '",
+                         town.id(), "' RETURNING 1) SELECT count(*) FROM u"));
+  EXPECT_TRUE(eventually([](const v1::OrgUnit& u) { return u.name() == "手工改名"; }))
+      << read(*other).name();
+
+  // The replica that makes a change reads it back at once: no waiting on the notification.
+  for (int i = 0; i < 5; ++i) {
+    rename.set_name(absl::StrCat("第", i, "次更名"));
+    ASSERT_TRUE(other->UpdateOrgUnit(Ctx(admin).get(), rename, &renamed).ok());
+    EXPECT_EQ(read(*other).name(), rename.name());
+  }
+  replica.Stop(SIGTERM);
 }
 
 TEST_F(DirectoryTest, RestartKeepsDataAndBootstrapsOnce) {

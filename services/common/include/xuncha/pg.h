@@ -113,12 +113,15 @@ class PgPool {
   // A cheap round trip used by health checks.
   absl::Status Ping();
 
+  // A connection outside the pool with the pool's settings (schema, timeouts), for a session
+  // that must live on its own, such as a LISTEN (pg_listen.h). UNAVAILABLE when unreachable.
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
+
   const PgPoolOptions& options() const { return options_; }
 
  private:
   friend class PgConnection;
   void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
 
   PgPoolOptions options_;
   std::mutex mu_;

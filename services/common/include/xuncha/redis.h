@@ -2,10 +2,14 @@
 // RAII. Every call has a timeout; an unreachable Redis is UNAVAILABLE, never a hang.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -76,6 +80,43 @@ class RedisClient {
   RedisOptions options_;
   std::mutex mu_;
   std::vector<ContextPtr> idle_;
+};
+
+// Receives what is published on one channel, on a connection of its own (a subscribed
+// connection can do nothing else), in a thread of its own, reconnecting after failures.
+// Messages published while it is not subscribed are lost, so a consumer that mirrors state in
+// memory reloads it in `on_subscribed` (called each time the subscription is in place, before
+// any message published after that point is delivered) and stops trusting the mirror in
+// `on_lost`. An error from `on_subscribed` drops the connection and retries after `retry_after`.
+class RedisSubscriber {
+ public:
+  RedisSubscriber(RedisOptions options, std::string channel,
+                  std::function<void(absl::string_view)> on_message,
+                  std::function<absl::Status()> on_subscribed, std::function<void()> on_lost,
+                  absl::Duration retry_after = absl::Seconds(1));
+  ~RedisSubscriber();  // Stop()
+  RedisSubscriber(const RedisSubscriber&) = delete;
+  RedisSubscriber& operator=(const RedisSubscriber&) = delete;
+
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+  // Subscribes on `c` and delivers messages until an error or Stop().
+  absl::Status Listen(redisContext* c);
+  bool Wait(absl::Duration d);  // false when stopped meanwhile
+
+  RedisOptions options_;
+  std::string channel_;
+  std::function<void(absl::string_view)> on_message_;
+  std::function<absl::Status()> on_subscribed_;
+  std::function<void()> on_lost_;
+  absl::Duration retry_after_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace xuncha
