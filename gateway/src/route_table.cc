@@ -359,7 +359,28 @@ absl::Status RouteTable::Add(Route route) {
     }
   }
   routes_.push_back(std::make_unique<Route>(std::move(route)));
+  const Route* added = routes_.back().get();
+  by_shape_[ShapeKey(added->path.segments().size(), IndexedLiteral(*added))].push_back(added);
   return absl::OkStatus();
+}
+
+// Routes are indexed by segment count and their third segment ("/api/v1/<collection>/...") when
+// that is a literal, so a request is matched against a handful of templates, not all (the scan
+// of every route was a few percent of the gateway's CPU).
+std::string RouteTable::ShapeKey(std::size_t segments, absl::string_view literal) {
+  return absl::StrCat(segments, "/", literal);
+}
+
+absl::string_view RouteTable::IndexedLiteral(const Route& route) {
+  const auto& segments = route.path.segments();
+  // The last segment of a template without a verb also matches text with a ':' (see
+  // MatchRoute), so only a literal before the last segment, or one in a template with a verb,
+  // is indexed.
+  const bool whole = !route.path.verb().empty() || segments.size() > kIndexedSegment + 1;
+  if (segments.size() <= kIndexedSegment || !whole || segments[kIndexedSegment].is_variable) {
+    return "";
+  }
+  return segments[kIndexedSegment].text;
 }
 
 RouteMatch RouteTable::Match(absl::string_view http_method, absl::string_view path) const {
@@ -376,10 +397,16 @@ RouteMatch RouteTable::Match(absl::string_view http_method, absl::string_view pa
   std::vector<Candidate> with_verb;
   std::vector<Candidate> without_verb;
   PathBindings bindings;
-  for (const auto& route : routes_) {
-    if (!MatchRoute(*route, *split, &bindings)) continue;
-    (route->path.verb().empty() ? without_verb : with_verb).push_back({route.get(), bindings});
-  }
+  auto consider = [&](absl::string_view literal) {
+    auto bucket = by_shape_.find(ShapeKey(split->segments.size(), literal));
+    if (bucket == by_shape_.end()) return;
+    for (const Route* route : bucket->second) {
+      if (!MatchRoute(*route, *split, &bindings)) continue;
+      (route->path.verb().empty() ? without_verb : with_verb).push_back({route, bindings});
+    }
+  };
+  consider("");
+  if (split->segments.size() > kIndexedSegment) consider(split->segments[kIndexedSegment]);
   // `/orgs/x:move` is the custom method, not GetOrgUnit with id "x:move".
   std::vector<Candidate>& candidates = with_verb.empty() ? without_verb : with_verb;
   if (candidates.empty()) return result;

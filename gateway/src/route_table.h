@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -107,7 +108,13 @@ class RouteTable {
   std::vector<std::string> Backends() const;
 
  private:
+  static constexpr std::size_t kIndexedSegment = 2;
+  static std::string ShapeKey(std::size_t segments, absl::string_view literal);
+  static absl::string_view IndexedLiteral(const Route& route);
+
   std::vector<std::unique_ptr<Route>> routes_;
+  // ShapeKey → routes of that shape, in declaration order; "" literal: not indexed by text.
+  absl::flat_hash_map<std::string, std::vector<const Route*>> by_shape_;
 };
 
 // "directory" for "xuncha.directory.v1"; "" when the package does not follow that pattern.

@@ -174,6 +174,32 @@ TEST(MessageToJsonTest, CamelCaseEnumsAsStringsAndDefaults) {
   EXPECT_NE(json->find("\"name\":\"\""), std::string::npos) << *json;
 }
 
+// Responses are rendered from the backend's bytes (no parse): exactly what rendering the parsed
+// message gives, and a clear error for bytes that are not the method's response.
+TEST_F(TranscoderTest, ResponseFromBytesIsTheMessagesJson) {
+  RouteMatch match = table_.Match("GET", "/api/v1/orgs/u1");
+  ASSERT_EQ(match.kind, RouteMatch::Kind::kFound);
+  dir::OrgUnit unit;
+  unit.set_id("u1");
+  unit.set_name("某镇 \"引号\"");
+  unit.set_kind(dir::OrgUnit::TOWNSHIP);
+  unit.set_path("u1.u2");
+  unit.mutable_create_time()->set_seconds(1'700'000'000);
+  unit.mutable_create_time()->set_nanos(123'000);
+  auto from_bytes = ResponseToJson(*match.route, unit.SerializeAsString());
+  auto from_message = MessageToJson(unit);
+  ASSERT_TRUE(from_bytes.ok()) << from_bytes.status();
+  ASSERT_TRUE(from_message.ok());
+  EXPECT_EQ(*from_bytes, *from_message);
+  EXPECT_EQ(*ResponseToJson(*match.route, ""), *MessageToJson(dir::OrgUnit()));
+  // Bytes that are not a well-formed message (a truncated varint, a length past the end).
+  for (const std::string& bad : {std::string("\xff\xff\xff", 3), std::string("\x0a\x05"
+                                                                             "ab",
+                                                                             4)}) {
+    EXPECT_EQ(ResponseToJson(*match.route, bad).status().code(), absl::StatusCode::kInternal);
+  }
+}
+
 TEST(ErrorBodyTest, Shape) {
   EXPECT_EQ(ErrorBody(5, "no \"x\""), R"({"code":5,"message":"no \"x\"","details":[]})");
 }

@@ -1,19 +1,48 @@
 #include "xuncha/log.h"
 
+#include <atomic>
 #include <cstdio>
-#include <mutex>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace xuncha::log {
 namespace {
 
-std::mutex g_mu;
-std::string g_service = "xuncha";
-Level g_min_level = Level::kInfo;
+// Read on every line (the gateway writes one per request), set once at start: no lock, no copy.
+// A replaced name is leaked on purpose: a line being written may still be reading it.
+std::atomic<const std::string*> g_service{new std::string("xuncha")};
+std::atomic<Level> g_min_level{Level::kInfo};
 thread_local std::string t_request_id;
+
+// "2026-12-05T02:41:45.123Z". The date and time of day are formatted once per second per thread
+// (absl::FormatTime through the time zone library cost more than the rest of a line).
+void AppendTimestamp(std::string& out, absl::Time now) {
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[64];
+  const int64_t millis = absl::ToUnixMillis(now);
+  int64_t second = millis / 1000;
+  int ms = static_cast<int>(millis % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --second;
+  }
+  if (second != cached_second) {
+    const absl::CivilSecond c =
+        absl::ToCivilSecond(absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
+                  static_cast<int>(c.year()), c.month(), c.day(), c.hour(), c.minute(), c.second());
+    cached_second = second;
+  }
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%03dZ", ms);
+  out.push_back('"');
+  out.append(cached);
+  out.append(frac);
+  out.push_back('"');
+}
 
 absl::string_view LevelName(Level level) {
   switch (level) {
@@ -31,15 +60,9 @@ absl::string_view LevelName(Level level) {
 
 }  // namespace
 
-void SetService(absl::string_view service) {
-  std::lock_guard lock(g_mu);
-  g_service = std::string(service);
-}
+void SetService(absl::string_view service) { g_service = new std::string(service); }
 
-void SetMinLevel(Level level) {
-  std::lock_guard lock(g_mu);
-  g_min_level = level;
-}
+void SetMinLevel(Level level) { g_min_level = level; }
 
 void SetRequestId(absl::string_view request_id) { t_request_id = std::string(request_id); }
 absl::string_view RequestId() { return t_request_id; }
@@ -75,15 +98,12 @@ void AppendJsonString(std::string& out, absl::string_view value) {
 }
 
 void Write(Level level, absl::string_view message, std::initializer_list<Field> fields) {
-  std::string service;
-  {
-    std::lock_guard lock(g_mu);
-    if (level < g_min_level) return;
-    service = g_service;
-  }
-  std::string line = "{\"time\":";
-  AppendJsonString(line,
-                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  const std::string& service = *g_service.load(std::memory_order_acquire);
+  std::string line;
+  line.reserve(256);
+  line = "{\"time\":";
+  AppendTimestamp(line, absl::Now());
   line += ",\"level\":";
   AppendJsonString(line, LevelName(level));
   line += ",\"service\":";
