@@ -75,7 +75,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(const Config& con
     }
     addresses[backend] = address;
   }
-  parts->forwarder = std::make_unique<Forwarder>(std::move(addresses));
+  ASSIGN_OR_RETURN(int channels, config.GetInt("backend_channels", 4));
+  parts->forwarder = std::make_unique<Forwarder>(std::move(addresses), channels);
 
   if (config.Has("token_public_key_file")) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(config.Get("token_public_key_file")));

@@ -1,5 +1,6 @@
 #include "forwarder.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -130,26 +131,36 @@ class StreamCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
 struct Forwarder::Backend {
   std::string name;
   std::string address;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<grpc::GenericStub> stub;
+  // Calls go round the stubs, one HTTP/2 connection each (see the constructor).
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  std::atomic<uint32_t> next{0};
+  grpc::GenericStub& stub() { return *stubs[next.fetch_add(1) % stubs.size()]; }
 };
 
-Forwarder::Forwarder(std::map<std::string, std::string> addresses) {
+Forwarder::Forwarder(std::map<std::string, std::string> addresses, int channels_per_backend) {
   for (auto& [name, address] : addresses) {
     auto backend = std::make_unique<Backend>();
     backend->name = name;
     backend->address = address;
-    grpc::ChannelArguments args;
-    // Responses are bounded by the services, not by gRPC's 4 MB default.
-    args.SetMaxReceiveMessageSize(64 << 20);
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-    // Re-dial quickly after a backend restart; the default back-off reaches two minutes.
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-    // Spread calls over every address the name resolves to (a headless Service lists each
-    // pod): HTTP/2 connections are long-lived, so pick_first would pin one pod.
-    args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
-    backend->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-    backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
+    // A few long-lived channels per backend rather than one: each is one HTTP/2 connection,
+    // whose frames one thread reads at a time on either side, and a single connection carrying
+    // every in-flight call capped the gateway well below what the backend serves
+    // (tests/bench/RESULTS.md). Each channel keeps its own subchannels, so each dials its own
+    // connections.
+    for (int i = 0; i < std::max(1, channels_per_backend); ++i) {
+      grpc::ChannelArguments args;
+      // Responses are bounded by the services, not by gRPC's 4 MB default.
+      args.SetMaxReceiveMessageSize(64 << 20);
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+      // Re-dial quickly after a backend restart; the default back-off reaches two minutes.
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      // Spread calls over every address the name resolves to (a headless Service lists each
+      // pod): HTTP/2 connections are long-lived, so pick_first would pin one pod.
+      args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+      backend->stubs.push_back(std::make_unique<grpc::GenericStub>(
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+    }
     backends_.emplace(name, std::move(backend));
   }
 }
@@ -190,15 +201,15 @@ void Forwarder::CallMethod(Backend& backend, const std::string& method, std::str
   call->context.set_wait_for_ready(false);
   for (auto& [key, value] : metadata) call->context.AddMetadata(key, value);
   std::string backend_name = backend.name;
-  backend.stub->UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,
-                          &call->response, [call, backend_name](grpc::Status status) {
-                            std::unique_ptr<PendingCall> owned(call);
-                            if (status.ok()) {
-                              owned->done(absl::OkStatus(), Flatten(owned->response));
-                              return;
-                            }
-                            owned->done(BackendError(status, backend_name), "");
-                          });
+  backend.stub().UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,
+                           &call->response, [call, backend_name](grpc::Status status) {
+                             std::unique_ptr<PendingCall> owned(call);
+                             if (status.ok()) {
+                               owned->done(absl::OkStatus(), Flatten(owned->response));
+                               return;
+                             }
+                             owned->done(BackendError(status, backend_name), "");
+                           });
 }
 
 void Forwarder::CallClientStream(const Route& route,
@@ -213,8 +224,8 @@ void Forwarder::CallClientStream(const Route& route,
   call->context().set_deadline(absl::ToChronoTime(deadline));
   call->context().set_wait_for_ready(false);
   for (auto& [key, value] : metadata) call->context().AddMetadata(key, value);
-  it->second->stub->PrepareBidiStreamingCall(&call->context(), route.grpc_method,
-                                             grpc::StubOptions(), call);
+  it->second->stub().PrepareBidiStreamingCall(&call->context(), route.grpc_method,
+                                              grpc::StubOptions(), call);
   call->Start();
 }
 

@@ -19,7 +19,8 @@ struct Route;
 class Forwarder {
  public:
   // `addresses`: backend name ("directory") → "host:port". Channels connect lazily.
-  explicit Forwarder(std::map<std::string, std::string> addresses);
+  // `channels_per_backend` long-lived channels to each backend, used in turn.
+  explicit Forwarder(std::map<std::string, std::string> addresses, int channels_per_backend = 1);
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
