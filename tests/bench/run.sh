@@ -5,7 +5,7 @@
 # tests/bench/RESULTS.md between the "run.sh" markers (min/median/max over the runs).
 #
 #   tests/bench/run.sh [--scale=tiny|small|full] [--seed=1] [--runs=3] [--duration=10]
-#                      [--clients=64] [--build=DIR] [--no-results] [--keep]
+#                      [--clients=64] [--paced-rate=5000] [--build=DIR] [--no-results] [--keep]
 #   tests/bench/run.sh --smoke --build=DIR     tiny data, one short run of everything, no
 #                                              RESULTS.md; what ctest's bench_smoke runs
 #
@@ -19,6 +19,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/deploy/lib/common.sh"
 
 SMOKE=0 SCALE=small SEED=1 RUNS=3 DURATION=10 CLIENTS=64 BUILD=$ROOT/build WRITE=1 KEEP=0
+# The read through the gateway is also run open-loop at this offered rate (requests/s over all
+# clients): latency at a steady load, where the closed loop measures it at saturation.
+PACED_RATE=5000
 CACHE=${XUNCHA_BENCH_CACHE:-/tmp/xuncha-bench-cache}
 for arg in "$@"; do
   case "$arg" in
@@ -28,10 +31,11 @@ for arg in "$@"; do
     --runs=*) RUNS=${arg#*=} ;;
     --duration=*) DURATION=${arg#*=} ;;
     --clients=*) CLIENTS=${arg#*=} ;;
+    --paced-rate=*) PACED_RATE=${arg#*=} ;;
     --build=*) BUILD=${arg#*=} ;;
     --no-results) WRITE=0 ;;
     --keep) KEEP=1 ;;
-    *) echo "usage: $0 [--smoke] [--scale=tiny|small|full] [--seed=N] [--runs=N] [--duration=S] [--clients=N] [--build=DIR] [--no-results] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--smoke] [--scale=tiny|small|full] [--seed=N] [--runs=N] [--duration=S] [--clients=N] [--paced-rate=R] [--build=DIR] [--no-results] [--keep]" >&2; exit 2 ;;
   esac
 done
 # A free loopback port below Linux's ephemeral range (32768+), where an outgoing connection's
@@ -304,6 +308,9 @@ for run in $(seq "$RUNS"); do
   load read gateway "$CLIENTS" --scenario="$WORK/scenarios/read_http.json" \
     --http_target="127.0.0.1:$HTTP_PORT" --token_file="$TOKEN_STAFF" \
     --pool=org="$OUT/pools/city_orgs.txt" --seed="$run"
+  load read gateway_paced "$CLIENTS" --scenario="$WORK/scenarios/read_http.json" \
+    --http_target="127.0.0.1:$HTTP_PORT" --token_file="$TOKEN_STAFF" \
+    --pool=org="$OUT/pools/city_orgs.txt" --seed="$run" --rate="$PACED_RATE"
   if [ "$run" = 1 ]; then
     XUNCHA_LISTEN="127.0.0.1:$ECHO_PORT" "$BIN_ECHO" >> "$WORK/logs/echo.log" 2>&1 &
     PID[echo]=$!
@@ -362,7 +369,8 @@ stop_platform
 
 summary=$(head -1 "$OUT/summary.txt")
 python3 "$ROOT/tests/bench/report.py" "$RESULTS" --scale="$SCALE" --seed="$SEED" --runs="$RUNS" \
-  --duration="$DURATION" --clients="$CLIENTS" --summary="$summary" --note="${BENCH_NOTE:-}" \
+  --duration="$DURATION" --clients="$CLIENTS" --paced_rate="$PACED_RATE" --summary="$summary" \
+  --note="${BENCH_NOTE:-}" \
   --commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')" \
   > "$WORK/section.md"
 cat "$WORK/section.md"

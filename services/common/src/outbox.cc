@@ -70,39 +70,17 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
 }
 
 void OutboxRelay::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
-void OutboxRelay::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void OutboxRelay::Stop() { thread_.Stop(); }
 
-void OutboxRelay::Wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+void OutboxRelay::Wake() { thread_.Wake(); }
 
 void OutboxRelay::Run() {
   absl::Duration wait = options_.poll_interval;
   bool failing = false;
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, absl::ToChronoMilliseconds(wait), [&] { return stop_ || woken_; });
-      if (stop_) return;
-      woken_ = false;
-    }
+  while (thread_.Wait(wait)) {
     auto published = PublishBatch();
     if (!published.ok()) {
       if (!failing) {

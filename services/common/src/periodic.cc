@@ -12,25 +12,13 @@ PeriodicTask::PeriodicTask(std::string name, absl::Duration interval,
 PeriodicTask::~PeriodicTask() { Stop(); }
 
 void PeriodicTask::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_.Start([this] { Loop(); });
 }
 
-void PeriodicTask::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void PeriodicTask::Stop() { thread_.Stop(); }
 
 void PeriodicTask::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
+  do {
     absl::StatusOr<int> done = run_();
     if (!done.ok()) {
       // Each run is its own transaction: nothing was half-done; the next run tries again.
@@ -38,9 +26,7 @@ void PeriodicTask::Loop() {
     } else if (*done > 0 && log_counts_) {
       log::Info(name_, {{"count", absl::StrCat(*done)}});
     }
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
-  }
+  } while (thread_.Wait(interval_));
 }
 
 bool TryScanLock(pqxx::work& tx, absl::string_view name) {

@@ -30,32 +30,18 @@ PgNotifyListener::PgNotifyListener(PgPool& pool, std::string channel,
 PgNotifyListener::~PgNotifyListener() { Stop(); }
 
 void PgNotifyListener::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_.Start([this] { Loop(); });
 }
 
-void PgNotifyListener::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool PgNotifyListener::Wait(absl::Duration d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, absl::ToChronoMilliseconds(d), [this] { return stop_.load(); });
-}
+void PgNotifyListener::Stop() { thread_.Stop(); }
 
 void PgNotifyListener::Loop() {
-  while (!stop_) {
+  while (!thread_.stopping()) {
     auto conn = pool_.Connect();
     if (!conn.ok()) {
       log::Warning("notification listener: database unreachable",
                    {{"channel", channel_}, {"error", conn.status().message()}});
-      if (!Wait(retry_after_)) break;
+      if (!thread_.Wait(retry_after_)) break;
       continue;
     }
     bool listening = false;
@@ -64,13 +50,13 @@ void PgNotifyListener::Loop() {
       listening = true;
       on_change_(true);
       // Wakes every 200 ms to notice Stop(); a lost session throws broken_connection.
-      while (!stop_) (*conn)->await_notification(0, 200'000);
+      while (!thread_.stopping()) (*conn)->await_notification(0, 200'000);
     } catch (const std::exception& e) {
       log::Warning("notification listener: session lost",
                    {{"channel", channel_}, {"error", e.what()}});
     }
     if (listening) on_change_(false);
-    if (!stop_ && !Wait(retry_after_)) break;
+    if (!thread_.Wait(retry_after_)) break;
   }
 }
 

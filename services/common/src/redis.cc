@@ -149,27 +149,13 @@ RedisSubscriber::RedisSubscriber(RedisOptions options, std::string channel,
 RedisSubscriber::~RedisSubscriber() { Stop(); }
 
 void RedisSubscriber::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_.Start([this] { Loop(); });
 }
 
-void RedisSubscriber::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool RedisSubscriber::Wait(absl::Duration d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, absl::ToChronoMilliseconds(d), [this] { return stop_.load(); });
-}
+void RedisSubscriber::Stop() { thread_.Stop(); }
 
 void RedisSubscriber::Loop() {
-  while (!stop_) {
+  while (!thread_.stopping()) {
     std::unique_ptr<redisContext, void (*)(redisContext*)> c(
         redisConnectWithTimeout(options_.host.c_str(), options_.port,
                                 absl::ToTimeval(options_.timeout)),
@@ -183,10 +169,10 @@ void RedisSubscriber::Loop() {
       redisSetTimeout(c.get(), absl::ToTimeval(options_.timeout));
       status = Listen(c.get());
     }
-    if (stop_) break;
+    if (thread_.stopping()) break;
     log::Warning("redis subscription lost; retrying",
                  {{"channel", channel_}, {"error", status.message()}});
-    if (!Wait(retry_after_)) break;
+    if (!thread_.Wait(retry_after_)) break;
   }
 }
 
@@ -199,7 +185,7 @@ absl::Status RedisSubscriber::Listen(redisContext* c) {
   }
   absl::Status status = on_subscribed_();
   if (status.ok()) {
-    while (!stop_) {
+    while (!thread_.stopping()) {
       // Replies already read into the buffer first: poll() would not report them.
       void* raw = nullptr;
       if (redisGetReplyFromReader(c, &raw) != REDIS_OK) {

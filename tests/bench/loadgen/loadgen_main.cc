@@ -6,7 +6,9 @@
 //   xuncha-loadgen --scenario=FILE [--grpc_target=127.0.0.1:P] [--http_target=127.0.0.1:P]
 //     [--clients=64] [--duration=10] [--requests=N] [--token=T | --token_file=F]
 //     [--pool=name=FILE ...] [--seed=1] [--channels=8] [--timeout_ms=5000] [--json=FILE]
-//     [--label=TEXT]
+//     [--label=TEXT] [--rate=R]
+//   --rate: R requests/s offered by all clients together on a fixed schedule (open loop; latency
+//     from when each request was due); without it each client sends as soon as it is answered.
 //   xuncha-loadgen --probe_serving=127.0.0.1:P [--timeout_ms=20000]
 //     polls the standard health Check every 2 ms until SERVING and prints serving_at_ns=<the
 //     CLOCK_REALTIME time it first answered SERVING>, so a caller can time start-up from exec.
@@ -26,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -62,6 +65,9 @@ struct Options {
   std::uint64_t seed = 1;
   int channels = 8;
   int timeout_ms = 5000;
+  // Requests per second offered by all clients together (0: each client sends its next request
+  // as soon as the last is answered, a closed loop at whatever rate the server sustains).
+  double rate = 0;
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -113,6 +119,8 @@ Options ParseArgs(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &o.channels) && o.channels > 0;
     else if (key == "timeout_ms")
       ok = absl::SimpleAtoi(value, &o.timeout_ms) && o.timeout_ms > 0;
+    else if (key == "rate")
+      ok = absl::SimpleAtod(value, &o.rate) && o.rate > 0;
     else if (key == "pool") {
       const std::size_t eq2 = value.find('=');
       if (eq2 == std::string::npos) Die("--pool wants name=FILE");
@@ -426,6 +434,13 @@ int Run(const Options& o) {
       grpc::CompletionQueue cq;
       HttpConnection http(o.http_target);
       std::vector<std::size_t> next(ops.size(), 0);
+      // With --rate each client keeps its own schedule (clients / rate apart, staggered) and a
+      // request's latency counts from when it was due, not when it was sent: a server that falls
+      // behind shows its queue in the figures instead of slowing the offered load
+      // (coordinated omission).
+      const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(o.rate > 0 ? o.clients / o.rate : 0));
+      auto due = start + interval * c / std::max(1, o.clients);
       while (!stop.load(std::memory_order_relaxed)) {
         if (o.requests > 0 && issued.fetch_add(1, std::memory_order_relaxed) >= o.requests) break;
         const std::size_t i = PickOperation(
@@ -433,7 +448,12 @@ int Run(const Options& o) {
         const Prepared& p = prepared[static_cast<std::size_t>(c)][i];
         const std::string& variant = p.variants[next[i]++ % p.variants.size()];
         std::string error;
-        const auto t0 = std::chrono::steady_clock::now();
+        if (o.rate > 0) {
+          std::this_thread::sleep_until(due);
+          if (stop.load(std::memory_order_relaxed)) break;
+        }
+        const auto t0 = o.rate > 0 ? due : std::chrono::steady_clock::now();
+        due += interval;
         if (ops[i].grpc) {
           grpc::ClientContext context;
           // A dropped connection is re-made under the call's deadline instead of failing the

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "xuncha/background.h"
 #include "xuncha/pg.h"
 #include "xuncha/redis.h"
 
@@ -59,11 +60,7 @@ class OutboxRelay {
   PgPool& pool_;
   RedisClient& redis_;
   RelayOptions options_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool woken_ = false;
+  BackgroundThread thread_;
 };
 
 struct ConsumedEvent {

@@ -2,14 +2,12 @@
 // transaction-scoped advisory lock so that with several replicas one scan runs at a time.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "xuncha/background.h"
 #include "xuncha/pg.h"
 
 namespace xuncha {
@@ -34,10 +32,7 @@ class PeriodicTask {
   absl::Duration interval_;
   std::function<absl::StatusOr<int>()> run_;
   bool log_counts_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  BackgroundThread thread_;
 };
 
 // True when this transaction holds the scan lock `name` (per schema); false when another replica

@@ -2,13 +2,10 @@
 // at commit of the transaction that changed them, to every replica that listens.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "xuncha/background.h"
 #include "xuncha/pg.h"
 
 namespace xuncha {
@@ -31,17 +28,12 @@ class PgNotifyListener {
 
  private:
   void Loop();
-  // Sleeps up to `d`; false when stopped meanwhile.
-  bool Wait(absl::Duration d);
 
   PgPool& pool_;
   std::string channel_;
   std::function<void(bool)> on_change_;
   absl::Duration retry_after_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::atomic<bool> stop_{false};
+  BackgroundThread thread_;
 };
 
 }  // namespace xuncha

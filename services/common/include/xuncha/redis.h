@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "xuncha/background.h"
 
 struct redisContext;
 struct redisReply;
@@ -105,7 +106,6 @@ class RedisSubscriber {
   void Loop();
   // Subscribes on `c` and delivers messages until an error or Stop().
   absl::Status Listen(redisContext* c);
-  bool Wait(absl::Duration d);  // false when stopped meanwhile
 
   RedisOptions options_;
   std::string channel_;
@@ -113,10 +113,7 @@ class RedisSubscriber {
   std::function<absl::Status()> on_subscribed_;
   std::function<void()> on_lost_;
   absl::Duration retry_after_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::atomic<bool> stop_{false};
+  BackgroundThread thread_;
 };
 
 }  // namespace xuncha
