@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
@@ -345,10 +346,15 @@ absl::StatusOr<std::string> ResponseToJson(const Route& route, absl::string_view
   }
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
+  // Streams over the backend's buffer (BinaryToJsonString would copy it into a string first);
+  // the converter's coded stream trims `out` to what it wrote before it returns.
   std::string out;
-  auto status = google::protobuf::util::BinaryToJsonString(
+  google::protobuf::io::ArrayInputStream input_stream(serialized.data(),
+                                                      static_cast<int>(serialized.size()));
+  google::protobuf::io::StringOutputStream output_stream(&out);
+  auto status = google::protobuf::util::BinaryToJsonStream(
       resolver, absl::StrCat("type.googleapis.com/", route.method->output_type()->full_name()),
-      std::string(serialized), &out, options);
+      &input_stream, &output_stream, options);
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat("backend sent a response that cannot be rendered: ",
                                             status.message().ToString()));
