@@ -1,4 +1,5 @@
-// xuncha-loadgen: a fixed number of concurrent clients, each with one call in flight, run a
+// xuncha-loadgen: a fixed number of concurrent clients, each with one call in flight, carried by
+// --threads event loops (default 2), run a
 // weighted mix of operations from a scenario file (see scenario.h) against a service over gRPC
 // or the gateway over HTTP/1.1 keep-alive, until a duration or a request count is reached.
 // Prints throughput, p50/p90/p99/max latency and errors by code, as text and (--json) JSON.
@@ -6,7 +7,7 @@
 //   xuncha-loadgen --scenario=FILE [--grpc_target=127.0.0.1:P] [--http_target=127.0.0.1:P]
 //     [--clients=64] [--duration=10] [--requests=N] [--token=T | --token_file=F]
 //     [--pool=name=FILE ...] [--seed=1] [--channels=8] [--timeout_ms=5000] [--json=FILE]
-//     [--label=TEXT] [--rate=R]
+//     [--label=TEXT] [--rate=R] [--threads=2]
 //   --rate: R requests/s offered by all clients together on a fixed schedule (open loop; latency
 //     from when each request was due); without it each client sends as soon as it is answered.
 //   xuncha-loadgen --probe_serving=127.0.0.1:P [--timeout_ms=20000]
@@ -17,6 +18,7 @@
 // operation per client, drawn with the seeded generator) so the client spends its share of the
 // shared CPUs on calls rather than on JSON; ${seq} is therefore unique per variant, not per call.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
@@ -25,17 +27,23 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -48,6 +56,7 @@
 #include "absl/strings/str_split.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "histogram.h"
+#include "http_response.h"
 #include "scenario.h"
 
 namespace xuncha::bench {
@@ -64,6 +73,7 @@ struct Options {
   long requests = 0;
   std::uint64_t seed = 1;
   int channels = 8;
+  int threads = 2;  // event loops carrying the clients
   int timeout_ms = 5000;
   // Requests per second offered by all clients together (0: each client sends its next request
   // as soon as the last is answered, a closed loop at whatever rate the server sustains).
@@ -115,6 +125,8 @@ Options ParseArgs(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &o.requests) && o.requests > 0;
     else if (key == "seed")
       ok = absl::SimpleAtoi(value, &o.seed);
+    else if (key == "threads")
+      ok = absl::SimpleAtoi(value, &o.threads) && o.threads > 0;
     else if (key == "channels")
       ok = absl::SimpleAtoi(value, &o.channels) && o.channels > 0;
     else if (key == "timeout_ms")
@@ -149,125 +161,12 @@ struct Prepared {
   std::string grpc_path;  // "/package.Service/Method"
 };
 
-// Per client thread.
+// Per client.
 struct ClientStats {
   std::vector<LatencyHistogram> per_op;
   std::vector<std::uint64_t> ok_per_op;
   std::map<std::string, std::uint64_t> errors;
   std::uint64_t ok = 0;
-};
-
-// ---- HTTP/1.1 keep-alive over a plain socket --------------------------------------------------
-
-class HttpConnection {
- public:
-  explicit HttpConnection(std::string target) : target_(std::move(target)) {}
-  ~HttpConnection() { Close(); }
-
-  // Sends `request` and reads one response; returns the status code or -1 on transport error.
-  int RoundTrip(const std::string& request) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0 && !Connect()) return -1;
-      if (SendAll(request)) {
-        const int status = ReadResponse();
-        if (status > 0) return status;
-      }
-      // A keep-alive connection the server closed between requests: retry once on a fresh one.
-      Close();
-    }
-    return -1;
-  }
-
- private:
-  bool Connect() {
-    const std::size_t colon = target_.rfind(':');
-    std::string host = target_.substr(0, colon);
-    if (host == "localhost") host = "127.0.0.1";
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(target_.substr(colon + 1))));
-    if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return false;
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return false;
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      Close();
-      return false;
-    }
-    buffer_.clear();
-    return true;
-  }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  bool SendAll(const std::string& data) {
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-      const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  bool Fill() {
-    char chunk[16384];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
-    return true;
-  }
-  // Needs: status line, headers, then a Content-Length or chunked body.
-  int ReadResponse() {
-    std::size_t header_end;
-    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return -1;
-    }
-    const std::string head = absl::AsciiStrToLower(buffer_.substr(0, header_end));
-    int status = 0;
-    if (head.size() < 12 || !absl::SimpleAtoi(head.substr(9, 3), &status)) return -1;
-    std::size_t body_start = header_end + 4;
-    const bool closes = absl::StrContains(head, "\r\nconnection: close");
-    if (absl::StrContains(head, "\r\ntransfer-encoding: chunked")) {
-      std::size_t pos = body_start;
-      for (;;) {
-        std::size_t line_end;
-        while ((line_end = buffer_.find("\r\n", pos)) == std::string::npos) {
-          if (!Fill()) return -1;
-        }
-        std::size_t size = 0;
-        if (!absl::SimpleHexAtoi(buffer_.substr(pos, line_end - pos), &size)) return -1;
-        const std::size_t need = line_end + 2 + size + 2;
-        while (buffer_.size() < need) {
-          if (!Fill()) return -1;
-        }
-        pos = need;
-        if (size == 0) break;
-      }
-      buffer_.erase(0, pos);
-    } else {
-      std::size_t length = 0;
-      const std::size_t cl = head.find("\r\ncontent-length:");
-      if (cl != std::string::npos) {
-        const std::size_t eol = head.find("\r\n", cl + 2);
-        if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(head.substr(cl + 17, eol - cl - 17)),
-                              &length)) {
-          return -1;
-        }
-      }
-      while (buffer_.size() < body_start + length) {
-        if (!Fill()) return -1;
-      }
-      buffer_.erase(0, body_start + length);
-    }
-    if (closes) Close();
-    return status;
-  }
-
-  std::string target_;
-  int fd_ = -1;
-  std::string buffer_;
 };
 
 std::string HttpRequest(const Operation& op, const std::string& path, const std::string& body,
@@ -352,6 +251,344 @@ int Probe(const Options& o) {
   return 1;
 }
 
+// ---- The clients: a few event loops ------------------------------------------------------------
+//
+// --threads event-loop threads (default 2, as wrk -t2) carry all the clients, each client with
+// one call in flight. The first version gave every client a blocking thread: 64 runnable threads
+// on two cores next to the servers being measured, and their scheduling showed up in the tail
+// latency as if it were the server's.
+
+using Clock = std::chrono::steady_clock;
+
+struct Client {
+  int index = 0;
+  ClientStats stats;
+  std::mt19937_64 rng;
+  std::vector<std::size_t> next_variant;  // per operation
+  Clock::time_point due;           // the next request starts no earlier (open loop: its slot)
+  Clock::time_point counted_from;  // the latency of the call in flight counts from here
+  Clock::time_point give_up;       // HTTP: the call in flight fails as "timeout" after this
+  std::size_t op = 0;
+  bool in_flight = false;
+  bool finished = false;  // --requests reached
+  // HTTP/1.1 keep-alive, non-blocking socket.
+  int fd = -1;
+  bool reused = false;   // the connection has already carried a response
+  bool retried = false;  // this call was already re-sent on a fresh connection
+  bool want_write = false;
+  const std::string* request = nullptr;
+  std::size_t sent = 0;
+  std::string buffer;
+  // gRPC: completed on gRPC's callback threads and handed back to the client's loop.
+  std::unique_ptr<grpc::ClientContext> context;
+  grpc::ByteBuffer grpc_request, grpc_response;
+  grpc::Status grpc_status;
+};
+
+// What every loop reads (and the two shared counters).
+struct RunShared {
+  const Options& o;
+  const std::vector<Operation>& ops;
+  const std::vector<std::vector<Prepared>>& prepared;
+  const std::vector<std::unique_ptr<grpc::GenericStub>>& stubs;
+  int total_weight = 1;
+  sockaddr_in http_addr{};
+  Clock::duration interval{};  // open loop: between one client's requests
+  std::atomic<long>& issued;
+  std::atomic<bool>& stop;
+};
+
+class Loop {
+ public:
+  Loop(const RunShared& shared, std::vector<Client*> clients)
+      : s_(shared), clients_(std::move(clients)) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (epoll_fd_ < 0 || event_fd_ < 0 || timer_fd_ < 0) Die("cannot create the event loop");
+    for (int* fd : {&event_fd_, &timer_fd_}) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = fd;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, *fd, &ev);
+    }
+  }
+  ~Loop() {
+    for (Client* c : clients_) CloseHttp(*c);
+    for (int fd : {epoll_fd_, event_fd_, timer_fd_}) ::close(fd);
+  }
+
+  // Returns when the run is stopped (or every client has made its share of --requests) and no
+  // call is in flight: gRPC calls end by their deadline, HTTP calls by --timeout_ms.
+  void Run() {
+    epoll_event events[128];
+    for (;;) {
+      const auto now = Clock::now();
+      const bool stopping = s_.stop.load(std::memory_order_relaxed);
+      // Wake at least every 10 ms to see the stop flag.
+      Clock::time_point wake = now + std::chrono::milliseconds(10);
+      bool active = false;
+      for (Client* c : clients_) {
+        if (c->in_flight && c->context == nullptr && now >= c->give_up) {
+          CloseHttp(*c);
+          Complete(*c, "timeout");
+        }
+        if (!c->in_flight && !c->finished && !stopping) {
+          if (c->due <= now)
+            Start(*c, now);
+          else
+            wake = std::min(wake, c->due);
+        }
+        if (c->in_flight) {
+          active = true;
+          if (c->context == nullptr) wake = std::min(wake, c->give_up);
+        } else if (!c->finished && !stopping) {
+          active = true;
+        }
+      }
+      if (!active) return;
+      ArmTimer(wake, now);
+      const int n = ::epoll_wait(epoll_fd_, events, 128, -1);
+      for (int i = 0; i < n; ++i) {
+        void* p = events[i].data.ptr;
+        if (p == &timer_fd_) {
+          std::uint64_t expirations;
+          if (::read(timer_fd_, &expirations, sizeof expirations) > 0) armed_ = Clock::time_point();
+        } else if (p == &event_fd_) {
+          std::uint64_t count;
+          (void)!::read(event_fd_, &count, sizeof count);
+          std::vector<Client*> done;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            done.swap(grpc_done_);
+          }
+          for (Client* c : done) CompleteGrpc(*c);
+        } else {
+          OnSocket(*static_cast<Client*>(p), events[i].events);
+        }
+      }
+    }
+  }
+
+ private:
+  // The timer only ever moves earlier while armed; an early wake-up costs one loop turn.
+  void ArmTimer(Clock::time_point wake, Clock::time_point now) {
+    if (armed_ > now && armed_ <= wake) return;
+    const auto ns = std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::nanoseconds>(wake.time_since_epoch()).count());
+    itimerspec spec{};
+    spec.it_value.tv_sec = ns / 1000000000;
+    spec.it_value.tv_nsec = ns % 1000000000;
+    // steady_clock is CLOCK_MONOTONIC on Linux, so its time points are the timer's.
+    ::timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+    armed_ = wake;
+  }
+
+  void Start(Client& c, Clock::time_point now) {
+    if (s_.o.requests > 0 && s_.issued.fetch_add(1, std::memory_order_relaxed) >= s_.o.requests) {
+      c.finished = true;
+      return;
+    }
+    c.op = PickOperation(
+        s_.ops, std::uniform_int_distribution<std::uint64_t>(0, s_.total_weight - 1)(c.rng));
+    const Prepared& p = s_.prepared[static_cast<std::size_t>(c.index)][c.op];
+    const std::string& variant = p.variants[c.next_variant[c.op]++ % p.variants.size()];
+    // Open loop: latency counts from when the request was due, so a server that falls behind
+    // shows its queue instead of slowing the offered load (coordinated omission).
+    c.counted_from = s_.o.rate > 0 ? c.due : now;
+    c.due += s_.interval;
+    c.in_flight = true;
+    if (s_.ops[c.op].grpc)
+      StartGrpc(c, p, variant);
+    else
+      StartHttp(c, variant, now);
+  }
+
+  void StartGrpc(Client& c, const Prepared& p, const std::string& variant) {
+    c.context = std::make_unique<grpc::ClientContext>();
+    // A dropped connection is re-made under the call's deadline instead of failing the calls
+    // issued meanwhile; an outage still shows, as DEADLINE_EXCEEDED.
+    c.context->set_wait_for_ready(true);
+    if (!s_.o.token.empty()) c.context->AddMetadata("authorization", "Bearer " + s_.o.token);
+    c.context->set_deadline(std::chrono::system_clock::now() +
+                            std::chrono::milliseconds(s_.o.timeout_ms));
+    grpc::Slice slice(variant);
+    c.grpc_request = grpc::ByteBuffer(&slice, 1);
+    c.grpc_response.Clear();
+    s_.stubs[static_cast<std::size_t>(c.index) % s_.stubs.size()]->UnaryCall(
+        c.context.get(), p.grpc_path, grpc::StubOptions(), &c.grpc_request, &c.grpc_response,
+        [this, &c](grpc::Status status) {
+          c.grpc_status = std::move(status);
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            grpc_done_.push_back(&c);
+          }
+          const std::uint64_t one = 1;
+          (void)!::write(event_fd_, &one, sizeof one);
+        });
+  }
+
+  void CompleteGrpc(Client& c) {
+    std::string error;
+    if (!c.grpc_status.ok()) {
+      error = GrpcCodeName(c.grpc_status.error_code());
+      // One sample of what went wrong, so an error count can be explained.
+      static std::atomic<bool> told{false};
+      if (!told.exchange(true)) {
+        std::cerr << "first gRPC error: " << error << ": " << c.grpc_status.error_message() << "\n";
+      }
+    }
+    c.context.reset();
+    Complete(c, std::move(error));
+  }
+
+  void StartHttp(Client& c, const std::string& request, Clock::time_point now) {
+    c.request = &request;
+    c.sent = 0;
+    c.retried = false;
+    c.give_up = now + std::chrono::milliseconds(s_.o.timeout_ms);
+    if (c.fd < 0 && !ConnectHttp(c)) {
+      Complete(c, "transport");
+      return;
+    }
+    SendHttp(c);
+  }
+
+  // A blocking connect (loopback: microseconds, and only when a connection is new), then
+  // non-blocking use.
+  bool ConnectHttp(Client& c) {
+    c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c.fd < 0) return false;
+    int one = 1;
+    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&s_.http_addr), sizeof s_.http_addr) !=
+        0) {
+      CloseHttp(c);
+      return false;
+    }
+    ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &c;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
+    c.buffer.clear();
+    c.reused = false;
+    c.want_write = false;
+    return true;
+  }
+
+  void CloseHttp(Client& c) {
+    if (c.fd >= 0) ::close(c.fd);  // closing also leaves the epoll set
+    c.fd = -1;
+    c.buffer.clear();
+  }
+
+  void WantWrite(Client& c, bool want) {
+    if (c.want_write == want) return;
+    c.want_write = want;
+    epoll_event ev{};
+    ev.events = want ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    ev.data.ptr = &c;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  void SendHttp(Client& c) {
+    while (c.sent < c.request->size()) {
+      const ssize_t n =
+          ::send(c.fd, c.request->data() + c.sent, c.request->size() - c.sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        c.sent += static_cast<std::size_t>(n);
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        WantWrite(c, true);
+        return;
+      } else {
+        TransportFailed(c);
+        return;
+      }
+    }
+    WantWrite(c, false);
+  }
+
+  // A keep-alive connection the server closed between requests: the call is re-sent once on a
+  // fresh connection; any other failure is a "transport" error.
+  void TransportFailed(Client& c) {
+    const bool retry = c.reused && !c.retried && c.buffer.empty();
+    CloseHttp(c);
+    if (retry) {
+      c.retried = true;
+      c.sent = 0;
+      if (ConnectHttp(c)) {
+        SendHttp(c);
+        return;
+      }
+    }
+    Complete(c, "transport");
+  }
+
+  void OnSocket(Client& c, std::uint32_t events) {
+    if (c.fd < 0) return;
+    if ((events & EPOLLOUT) && c.in_flight && c.sent < c.request->size()) {
+      SendHttp(c);
+      if (c.fd < 0 || !c.in_flight) return;
+    }
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP))) return;
+    bool closed = false;
+    char chunk[16384];
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, chunk, sizeof chunk, 0);
+      if (n > 0) {
+        c.buffer.append(chunk, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof chunk) break;
+      } else {
+        closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        break;
+      }
+    }
+    if (!c.in_flight) {  // an idle connection the server closed (or stray bytes): drop it
+      CloseHttp(c);
+      return;
+    }
+    HttpResponseHead head;
+    switch (FrameHttpResponse(c.buffer, &head)) {
+      case Framing::kComplete:
+        c.buffer.erase(0, head.consumed);
+        c.reused = true;
+        if (head.closes) CloseHttp(c);
+        Complete(c, head.status >= 300 ? absl::StrCat("http_", head.status) : "");
+        return;
+      case Framing::kMalformed:
+        CloseHttp(c);
+        Complete(c, "transport");
+        return;
+      case Framing::kIncomplete:
+        if (closed) TransportFailed(c);
+        return;
+    }
+  }
+
+  void Complete(Client& c, std::string error) {
+    const auto now = Clock::now();
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - c.counted_from).count();
+    if (error.empty()) {
+      c.stats.per_op[c.op].Record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
+      ++c.stats.ok_per_op[c.op];
+      ++c.stats.ok;
+    } else {
+      ++c.stats.errors[s_.ops[c.op].name + ":" + error];
+    }
+    c.in_flight = false;
+    if (s_.o.rate <= 0) c.due = now;  // closed loop: the next request goes at once
+  }
+
+  const RunShared& s_;
+  std::vector<Client*> clients_;
+  int epoll_fd_ = -1, event_fd_ = -1, timer_fd_ = -1;
+  Clock::time_point armed_;  // when the timer fires (epoch: not armed)
+  std::mutex mu_;
+  std::vector<Client*> grpc_done_;
+};
+
 int Run(const Options& o) {
   absl::StatusOr<Scenario> scenario = ParseScenario(ReadFileOrDie(o.scenario_file));
   if (!scenario.ok()) Die(scenario.status().ToString());
@@ -413,101 +650,58 @@ int Run(const Options& o) {
     }
   }
 
-  const int total_weight = TotalWeight(ops);
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (auto& channel : channels) stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+
   std::atomic<long> issued{0};
   std::atomic<bool> stop{false};
-  std::atomic<int> running{o.clients};
-  std::vector<ClientStats> stats(static_cast<std::size_t>(o.clients));
-  std::vector<std::thread> threads;
-  const auto start = std::chrono::steady_clock::now();
+  RunShared shared{o, ops, prepared, stubs, TotalWeight(ops), {}, {}, issued, stop};
+  if (!o.http_target.empty()) {
+    const std::size_t colon = o.http_target.rfind(':');
+    std::string host = o.http_target.substr(0, colon);
+    if (host == "localhost") host = "127.0.0.1";
+    int port = 0;
+    shared.http_addr.sin_family = AF_INET;
+    if (!absl::SimpleAtoi(o.http_target.substr(colon + 1), &port) ||
+        inet_pton(AF_INET, host.c_str(), &shared.http_addr.sin_addr) != 1) {
+      Die("bad --http_target " + o.http_target);
+    }
+    shared.http_addr.sin_port = htons(static_cast<uint16_t>(port));
+  }
+  // Open loop: each client keeps its own schedule, clients / rate apart, staggered.
+  shared.interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(o.rate > 0 ? o.clients / o.rate : 0));
+
+  std::vector<Client> clients(static_cast<std::size_t>(o.clients));
+  const auto start = Clock::now();
   for (int c = 0; c < o.clients; ++c) {
-    threads.emplace_back([&, c] {
-      ClientStats& st = stats[static_cast<std::size_t>(c)];
-      st.per_op.resize(ops.size());
-      st.ok_per_op.assign(ops.size(), 0);
-      std::mt19937_64 rng(o.seed * 7919 + static_cast<std::uint64_t>(c));
-      std::unique_ptr<grpc::GenericStub> stub;
-      if (!channels.empty()) {
-        stub = std::make_unique<grpc::GenericStub>(
-            channels[static_cast<std::size_t>(c) % channels.size()]);
-      }
-      grpc::CompletionQueue cq;
-      HttpConnection http(o.http_target);
-      std::vector<std::size_t> next(ops.size(), 0);
-      // With --rate each client keeps its own schedule (clients / rate apart, staggered) and a
-      // request's latency counts from when it was due, not when it was sent: a server that falls
-      // behind shows its queue in the figures instead of slowing the offered load
-      // (coordinated omission).
-      const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(o.rate > 0 ? o.clients / o.rate : 0));
-      auto due = start + interval * c / std::max(1, o.clients);
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (o.requests > 0 && issued.fetch_add(1, std::memory_order_relaxed) >= o.requests) break;
-        const std::size_t i = PickOperation(
-            ops, std::uniform_int_distribution<std::uint64_t>(0, total_weight - 1)(rng));
-        const Prepared& p = prepared[static_cast<std::size_t>(c)][i];
-        const std::string& variant = p.variants[next[i]++ % p.variants.size()];
-        std::string error;
-        if (o.rate > 0) {
-          std::this_thread::sleep_until(due);
-          if (stop.load(std::memory_order_relaxed)) break;
-        }
-        const auto t0 = o.rate > 0 ? due : std::chrono::steady_clock::now();
-        due += interval;
-        if (ops[i].grpc) {
-          grpc::ClientContext context;
-          // A dropped connection is re-made under the call's deadline instead of failing the
-          // calls issued meanwhile; an outage still shows, as DEADLINE_EXCEEDED.
-          context.set_wait_for_ready(true);
-          if (!o.token.empty()) context.AddMetadata("authorization", "Bearer " + o.token);
-          context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::milliseconds(o.timeout_ms));
-          grpc::Slice slice(variant);
-          grpc::ByteBuffer request(&slice, 1), response;
-          grpc::Status status;
-          auto call = stub->PrepareUnaryCall(&context, p.grpc_path, request, &cq);
-          call->StartCall();
-          call->Finish(&response, &status, reinterpret_cast<void*>(1));
-          void* tag = nullptr;
-          bool ok = false;
-          cq.Next(&tag, &ok);
-          if (!status.ok()) {
-            error = GrpcCodeName(status.error_code());
-            // One sample of what went wrong, so an error count can be explained.
-            static std::atomic<bool> told{false};
-            if (!told.exchange(true)) {
-              std::cerr << "first gRPC error: " << error << ": " << status.error_message() << "\n";
-            }
-          }
-        } else {
-          const int code = http.RoundTrip(variant);
-          if (code < 0)
-            error = "transport";
-          else if (code >= 300)
-            error = absl::StrCat("http_", code);
-        }
-        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - t0)
-                                .count();
-        if (error.empty()) {
-          st.per_op[i].Record(static_cast<std::uint64_t>(micros));
-          ++st.ok_per_op[i];
-          ++st.ok;
-        } else {
-          ++st.errors[ops[i].name + ":" + error];
-        }
-      }
-      cq.Shutdown();
-      void* tag;
-      bool ok;
-      while (cq.Next(&tag, &ok)) {
-      }
+    Client& client = clients[static_cast<std::size_t>(c)];
+    client.index = c;
+    client.stats.per_op.resize(ops.size());
+    client.stats.ok_per_op.assign(ops.size(), 0);
+    client.rng.seed(o.seed * 7919 + static_cast<std::uint64_t>(c));
+    client.next_variant.assign(ops.size(), 0);
+    client.due = start + shared.interval * c / o.clients;
+  }
+  const int loops = std::min(o.threads, o.clients);
+  std::vector<std::unique_ptr<Loop>> loop;
+  for (int t = 0; t < loops; ++t) {
+    std::vector<Client*> mine;
+    for (int c = t; c < o.clients; c += loops)
+      mine.push_back(&clients[static_cast<std::size_t>(c)]);
+    loop.push_back(std::make_unique<Loop>(shared, std::move(mine)));
+  }
+  std::atomic<int> running{loops};
+  std::vector<std::thread> threads;
+  for (auto& l : loop) {
+    threads.emplace_back([&running, l = l.get()] {
+      l->Run();
       running.fetch_sub(1);
     });
   }
   const auto deadline = start + std::chrono::microseconds(static_cast<long>(o.duration_s * 1e6));
   while (running.load() > 0) {
-    if (o.duration_s > 0 && std::chrono::steady_clock::now() >= deadline) stop = true;
+    if (o.duration_s > 0 && Clock::now() >= deadline) stop = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   for (auto& t : threads) t.join();
@@ -520,7 +714,8 @@ int Run(const Options& o) {
   std::vector<std::uint64_t> ok_per_op(ops.size(), 0);
   std::map<std::string, std::uint64_t> errors;
   std::uint64_t ok = 0, failed = 0;
-  for (const auto& st : stats) {
+  for (const auto& client : clients) {
+    const ClientStats& st = client.stats;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       per_op[i].Merge(st.per_op[i]);
       all.Merge(st.per_op[i]);

@@ -1,11 +1,13 @@
 // The load generator's pure parts: scenario parsing and validation, template rendering,
-// weighted choice, the loopback rule and the latency histogram's percentiles.
+// weighted choice, the loopback rule, the latency histogram's percentiles and HTTP response
+// framing.
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
 
 #include "histogram.h"
+#include "http_response.h"
 #include "scenario.h"
 
 namespace xuncha::bench {
@@ -172,6 +174,43 @@ TEST(HistogramTest, TailIsSeenAtP99NotP50) {
   EXPECT_LE(h.Percentile(0.5), 1000u * 65 / 64);
   EXPECT_GE(h.Percentile(0.99), 200000u);
   EXPECT_EQ(h.max(), 200000u);
+}
+
+TEST(HttpFramingTest, ContentLengthBodyIsWaitedForAndConsumedExactly) {
+  const std::string r = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  HttpResponseHead head;
+  for (std::size_t cut = 0; cut < r.size(); ++cut) {
+    EXPECT_EQ(FrameHttpResponse(r.substr(0, cut), &head), Framing::kIncomplete) << cut;
+  }
+  // A pipelined next response after it is not part of it.
+  ASSERT_EQ(FrameHttpResponse(r + "HTTP/1.1 404", &head), Framing::kComplete);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.consumed, r.size());
+  EXPECT_FALSE(head.closes);
+}
+
+TEST(HttpFramingTest, ChunkedBodyEndsAtTheZeroChunk) {
+  const std::string r =
+      "HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\nConnection: close\r\n\r\n"
+      "3\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n";
+  HttpResponseHead head;
+  EXPECT_EQ(FrameHttpResponse(r.substr(0, r.size() - 1), &head), Framing::kIncomplete);
+  ASSERT_EQ(FrameHttpResponse(r, &head), Framing::kComplete);
+  EXPECT_EQ(head.status, 503);
+  EXPECT_EQ(head.consumed, r.size());
+  EXPECT_TRUE(head.closes);
+}
+
+TEST(HttpFramingTest, NoLengthMeansNoBodyAndGarbageIsMalformed) {
+  HttpResponseHead head;
+  ASSERT_EQ(FrameHttpResponse("HTTP/1.1 204 No Content\r\n\r\n", &head), Framing::kComplete);
+  EXPECT_EQ(head.status, 204);
+  EXPECT_EQ(head.consumed, 27u);
+  EXPECT_EQ(FrameHttpResponse("SSH-2.0-OpenSSH\r\n\r\n", &head), Framing::kMalformed);
+  EXPECT_EQ(FrameHttpResponse("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", &head),
+            Framing::kMalformed);
+  EXPECT_EQ(FrameHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", &head),
+            Framing::kMalformed);
 }
 
 }  // namespace
