@@ -419,10 +419,10 @@ class Loop {
         c.context.get(), p.grpc_path, grpc::StubOptions(), &c.grpc_request, &c.grpc_response,
         [this, &c](grpc::Status status) {
           c.grpc_status = std::move(status);
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            grpc_done_.push_back(&c);
-          }
+          // The write is under the lock too: once the loop has taken this completion it may
+          // return and be destroyed, and this thread must not touch it afterwards.
+          std::lock_guard<std::mutex> lock(mu_);
+          grpc_done_.push_back(&c);
           const std::uint64_t one = 1;
           (void)!::write(event_fd_, &one, sizeof one);
         });
