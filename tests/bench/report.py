@@ -138,7 +138,8 @@ def section(rows, a):
                f"{met(cr_med, lambda v: v >= 0.4)}); gateway / pgbench + chain: {cc}.\n")
 
     out.append("### 3. City dashboards (through the gateway, 4 clients, city office token)\n")
-    out.append(f"At scale **{a.scale}** (the target is stated for full data).\n")
+    out.append(f"At scale **{a.scale}**" + (" (the target is stated for full data).\n"
+                                              if a.scale != "full" else ": the target's data.\n"))
     out.append("| dashboard | ok/s | p50 ms | p99 ms | errors | p50 ≤ 50 ms | p99 ≤ 200 ms |")
     out.append("|---|---|---|---|---|---|---|")
     for label, name in (("issue_stats", "issue stats `GET /api/v1/issueStats`"),
