@@ -407,8 +407,7 @@ absl::StatusOr<v1::ClueBacklog> CluesApp::GetClueBacklog(const RequestContext& r
   }
   return pool_.ReadWith<v1::ClueBacklog>(
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<v1::ClueBacklog> {
-        ASSIGN_OR_RETURN(std::vector<Clue> clues, Repository::OpenCluesUnder(tx, org));
-        return BuildBacklog(org, clues, TodayInChina());
+        return BuildBacklog(org, Repository::OpenClueGroupsUnder(tx, org), TodayInChina());
       });
 }
 

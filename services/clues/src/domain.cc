@@ -294,22 +294,22 @@ Clue::DeadlineStatus DeadlineStatusOf(const Clue& clue, absl::CivilDay today) {
   return Clue::ON_TRACK;
 }
 
-void AddToBacklog(v1::BacklogCounts& counts, const Clue& clue, absl::CivilDay today) {
+void AddToBacklog(v1::BacklogCounts& counts, const Clue& clue, absl::CivilDay today, int n) {
   if (clue.state() == Clue::DISPOSED) {
     counts.set_cleared(counts.overdue() == 0);
     return;
   }
-  counts.set_open(counts.open() + 1);
+  counts.set_open(counts.open() + n);
   switch (clue.state()) {
     case Clue::DRAFT:
     case Clue::APPROVED:
-      counts.set_not_referred(counts.not_referred() + 1);
+      counts.set_not_referred(counts.not_referred() + n);
       break;
     case Clue::REFERRED:
-      counts.set_awaiting_acknowledgement(counts.awaiting_acknowledgement() + 1);
+      counts.set_awaiting_acknowledgement(counts.awaiting_acknowledgement() + n);
       break;
     case Clue::ACKNOWLEDGED:
-      counts.set_awaiting_disposal(counts.awaiting_disposal() + 1);
+      counts.set_awaiting_disposal(counts.awaiting_disposal() + n);
       break;
     default:
       break;
@@ -318,18 +318,18 @@ void AddToBacklog(v1::BacklogCounts& counts, const Clue& clue, absl::CivilDay to
   if (clue.has_referral() && absl::ParseCivilTime(clue.referral().referral_date(), &referred)) {
     const int64_t age = today - referred;
     if (age <= 30) {
-      counts.set_referred_up_to_30_days(counts.referred_up_to_30_days() + 1);
+      counts.set_referred_up_to_30_days(counts.referred_up_to_30_days() + n);
     } else if (age <= 90) {
-      counts.set_referred_31_to_90_days(counts.referred_31_to_90_days() + 1);
+      counts.set_referred_31_to_90_days(counts.referred_31_to_90_days() + n);
     } else {
-      counts.set_referred_over_90_days(counts.referred_over_90_days() + 1);
+      counts.set_referred_over_90_days(counts.referred_over_90_days() + n);
     }
   }
-  if (DeadlineStatusOf(clue, today) == Clue::OVERDUE) counts.set_overdue(counts.overdue() + 1);
+  if (DeadlineStatusOf(clue, today) == Clue::OVERDUE) counts.set_overdue(counts.overdue() + n);
   counts.set_cleared(counts.overdue() == 0);
 }
 
-v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clues,
+v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<BacklogGroup>& groups,
                              absl::CivilDay today) {
   v1::ClueBacklog out;
   out.set_org(std::string(org));
@@ -337,30 +337,40 @@ v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clu
   out.mutable_total()->set_cleared(true);
   std::map<std::string, v1::OfficeBacklog> offices;  // by path: parents sort before children
   std::map<std::string, v1::ReceiverBacklog> receivers;
-  for (const Clue& c : clues) {
-    AddToBacklog(*out.mutable_total(), c, today);
+  for (const auto& [c, n] : groups) {
+    AddToBacklog(*out.mutable_total(), c, today, n);
     auto& office = offices[c.office_path()];
     office.set_office_id(c.office_id());
     office.set_office_path(c.office_path());
     office.mutable_own()->set_cleared(true);
-    AddToBacklog(*office.mutable_own(), c, today);
+    AddToBacklog(*office.mutable_own(), c, today, n);
     if (c.has_referral()) {
       auto& r = receivers[c.referral().receiving_unit_id()];
       r.set_receiving_unit_id(c.referral().receiving_unit_id());
       r.set_receiving_unit_name(c.referral().receiving_unit_name());
       r.mutable_counts()->set_cleared(true);
-      AddToBacklog(*r.mutable_counts(), c, today);
+      AddToBacklog(*r.mutable_counts(), c, today, n);
     }
   }
   for (auto& [path, office] : offices) {
     office.mutable_subtree()->set_cleared(true);
-    for (const Clue& c : clues) {
-      if (PathWithin(c.office_path(), path)) AddToBacklog(*office.mutable_subtree(), c, today);
+    for (const auto& [c, n] : groups) {
+      if (PathWithin(c.office_path(), path)) {
+        AddToBacklog(*office.mutable_subtree(), c, today, n);
+      }
     }
     *out.add_offices() = office;
   }
   for (auto& [id, r] : receivers) *out.add_receivers() = r;
   return out;
+}
+
+v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clues,
+                             absl::CivilDay today) {
+  std::vector<BacklogGroup> groups;
+  groups.reserve(clues.size());
+  for (const Clue& c : clues) groups.push_back({c, 1});
+  return BuildBacklog(org, groups, today);
 }
 
 // --- Ledger ----------------------------------------------------------------------------------

@@ -96,9 +96,18 @@ absl::StatusOr<absl::CivilDay> ParseDay(absl::string_view field, absl::string_vi
 std::string FormatDay(absl::CivilDay day);
 Clue::DeadlineStatus DeadlineStatusOf(const Clue& clue, absl::CivilDay today);
 
-// Counts clues into `counts` (only undisposed ones count; `cleared` follows `overdue`).
-void AddToBacklog(v1::BacklogCounts& counts, const Clue& clue, absl::CivilDay today);
+// Counts `n` clues like `clue` into `counts` (only undisposed ones count; `cleared` follows
+// `overdue`).
+void AddToBacklog(v1::BacklogCounts& counts, const Clue& clue, absl::CivilDay today, int n = 1);
+// Clues that count alike in the backlog (same state, office, receiver and referral dates), and
+// how many there are: the repository groups them so a city's backlog is not built clue by clue.
+struct BacklogGroup {
+  Clue clue;  // only state, office, referral receiver and dates are read
+  int count = 1;
+};
 // The whole backlog under `org`: per office (own and rolled-up subtree), per receiving body.
+v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<BacklogGroup>& groups,
+                             absl::CivilDay today);
 v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clues,
                              absl::CivilDay today);
 

@@ -45,11 +45,15 @@ absl::StatusOr<std::optional<Clue>> Repository::InsertClueIfNew(pqxx::work& tx, 
   pqxx::result r = PgExec(
       tx,
       "INSERT INTO clues (id, engagement_id, office_id, office_path, source, source_id, state, "
-      "body) VALUES ($1::uuid, $2, $3, $4::ltree, $5, $6, $7, $8) "
+      "body, receiving_unit_id, receiving_unit_path, has_referral, receiving_unit_name, "
+      "referral_date, feedback_deadline) VALUES ($1::uuid, $2, $3, $4::ltree, $5, $6, $7, $8, "
+      "$9, $10, $11, $12, $13, $14) "
       "ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
       clue.id(), clue.engagement_id(), clue.office_id(), clue.office_path(),
       Clue::Source_Name(clue.source()), clue.source_id(), Clue::State_Name(clue.state()),
-      ToJson(clue));
+      ToJson(clue), clue.referral().receiving_unit_id(), clue.referral().receiving_unit_path(),
+      clue.has_referral(), clue.referral().receiving_unit_name(), clue.referral().referral_date(),
+      clue.referral().feedback_deadline());
   if (r.empty()) return std::nullopt;
   return clue;
 }
@@ -82,9 +86,12 @@ absl::StatusOr<Clue> Repository::SaveClue(pqxx::work& tx, Clue clue) {
   PgExec(
       tx,
       "UPDATE clues SET state = $2, receiving_unit_id = $3, receiving_unit_path = $4, body = $5, "
+      "has_referral = $6, receiving_unit_name = $7, referral_date = $8, feedback_deadline = $9, "
       "updated_at = now() WHERE id = $1::uuid",
       clue.id(), Clue::State_Name(clue.state()), clue.referral().receiving_unit_id(),
-      clue.referral().receiving_unit_path(), ToJson(clue));
+      clue.referral().receiving_unit_path(), ToJson(clue), clue.has_referral(),
+      clue.referral().receiving_unit_name(), clue.referral().referral_date(),
+      clue.referral().feedback_deadline());
   return clue;
 }
 
@@ -127,13 +134,36 @@ absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::transaction_ba
       PgExec(tx, "SELECT body FROM clues WHERE office_id = $1 ORDER BY created_at, id", office_id));
 }
 
-absl::StatusOr<std::vector<Clue>> Repository::OpenCluesUnder(pqxx::transaction_base& tx,
-                                                             const std::string& org_path) {
-  return ParseClues(
-      PgExec(tx,
-             "SELECT body FROM clues WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' "
-             "ORDER BY office_path, created_at, id",
-             org_path));
+std::vector<BacklogGroup> Repository::OpenClueGroupsUnder(pqxx::transaction_base& tx,
+                                                          const std::string& org_path) {
+  // From the columns kept beside the body (migration 0004), grouped: parsing every open clue's
+  // JSON took ~1 s for a city with 18,000 of them.
+  pqxx::result rows = PgExec(
+      tx,
+      "SELECT state, office_id, office_path::text, has_referral, receiving_unit_id, "
+      "receiving_unit_name, referral_date, feedback_deadline, count(*)::int FROM clues "
+      "WHERE office_path <@ $1::ltree AND state <> 'DISPOSED' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+      org_path);
+  std::vector<BacklogGroup> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    BacklogGroup g;
+    Clue::State state = Clue::STATE_UNSPECIFIED;
+    Clue::State_Parse(r[0].as<std::string>(), &state);
+    g.clue.set_state(state);
+    g.clue.set_office_id(r[1].as<std::string>());
+    g.clue.set_office_path(r[2].as<std::string>());
+    if (r[3].as<bool>()) {
+      auto* ref = g.clue.mutable_referral();
+      ref->set_receiving_unit_id(r[4].as<std::string>());
+      ref->set_receiving_unit_name(r[5].as<std::string>());
+      ref->set_referral_date(r[6].as<std::string>());
+      ref->set_feedback_deadline(r[7].as<std::string>());
+    }
+    g.count = r[8].as<int>();
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<Clue>> Repository::UndisposedReferredClues(pqxx::transaction_base& tx,

@@ -50,9 +50,9 @@ class Repository {
                                                            const Page& page);
   static absl::StatusOr<std::vector<Clue>> CluesOfOffice(pqxx::transaction_base& tx,
                                                          const std::string& office_id);
-  // Undisposed clues of offices at or below `org_path`.
-  static absl::StatusOr<std::vector<Clue>> OpenCluesUnder(pqxx::transaction_base& tx,
-                                                          const std::string& org_path);
+  // Undisposed clues of offices at or below `org_path`, grouped as the backlog counts them.
+  static std::vector<BacklogGroup> OpenClueGroupsUnder(pqxx::transaction_base& tx,
+                                                       const std::string& org_path);
 
   // "clue.read" audit rows of a clue, oldest first, after entry `after_entry`.
   // Referred clues not yet disposed (the ones a feedback deadline applies to), oldest first.

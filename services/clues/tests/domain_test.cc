@@ -266,9 +266,28 @@ TEST(Backlog, CountsAgesOverdueAndRollsUp) {
   EXPECT_EQ(b.receivers(0).counts().overdue(), 1);
   EXPECT_EQ(b.receivers(1).counts().open(), 1);
 
-  const v1::ClueBacklog empty = BuildBacklog("c9", {}, today);
+  const v1::ClueBacklog empty = BuildBacklog("c9", std::vector<Clue>{}, today);
   EXPECT_EQ(empty.total().open(), 0);
   EXPECT_TRUE(empty.total().cleared());
+}
+
+// The repository hands over groups of alike clues with their count; a group of n must count as
+// n separate clues everywhere (total, own, subtree, receivers, ages, overdue).
+TEST(Backlog, GroupsCountAsThatManyClues) {
+  const absl::CivilDay today(2024, 7, 1);
+  const std::vector<BacklogGroup> groups = {
+      {Open("c1", Clue::DRAFT, "", ""), 3},
+      {Open("c1.a", Clue::ACKNOWLEDGED, "2024-03-01", "2024-06-01"), 4},
+      {Open("c1.a", Clue::REFERRED, "2024-06-20", "2024-09-20", "recv2"), 2},
+      {Open("c1.b", Clue::DISPOSED, "2024-01-01", "2024-04-01"), 5},
+  };
+  std::vector<Clue> one_by_one;
+  for (const auto& g : groups) one_by_one.insert(one_by_one.end(), g.count, g.clue);
+  const v1::ClueBacklog grouped = BuildBacklog("c1", groups, today);
+  EXPECT_EQ(grouped.SerializeAsString(), BuildBacklog("c1", one_by_one, today).SerializeAsString());
+  EXPECT_EQ(grouped.total().open(), 9);
+  EXPECT_EQ(grouped.total().overdue(), 4);
+  EXPECT_EQ(grouped.total().referred_over_90_days(), 4);
 }
 
 TEST(Ledger, CsvQuotingAndReceiptRows) {
