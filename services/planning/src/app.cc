@@ -212,9 +212,13 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
           return absl::FailedPreconditionError(
               "kind: coverage is kept for TERM plans; this is an ANNUAL plan");
         }
-        const CoverageTally own =
-            ComputeCoverage(Repository::PlanUnits(tx, id),
-                            Repository::CoveredUnits(tx, id, plan.start_year(), plan.end_year()));
+        const std::vector<v1::Plan> below_plans =
+            Repository::TermPlansBelow(tx, plan.office_path(), plan.start_year(), plan.end_year());
+        std::vector<std::string> plan_ids = {id};
+        for (const v1::Plan& below : below_plans) plan_ids.push_back(below.id());
+        auto units = Repository::PlanUnits(tx, plan_ids);
+        auto covered_units = Repository::CoveredUnits(tx, plan_ids);
+        const CoverageTally own = ComputeCoverage(units[id], covered_units[id]);
         v1::Coverage out;
         out.set_plan_id(id);
         out.set_office_id(plan.office_id());
@@ -231,11 +235,8 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
         for (const auto& u : own.covered_units) fill(u, out.add_covered_units());
         for (const auto& u : own.remaining_units) fill(u, out.add_remaining_units());
         int total = own.total, covered = own.covered;
-        for (const v1::Plan& below : Repository::TermPlansBelow(
-                 tx, plan.office_path(), plan.start_year(), plan.end_year())) {
-          const CoverageTally t = ComputeCoverage(
-              Repository::PlanUnits(tx, below.id()),
-              Repository::CoveredUnits(tx, below.id(), below.start_year(), below.end_year()));
+        for (const v1::Plan& below : below_plans) {
+          const CoverageTally t = ComputeCoverage(units[below.id()], covered_units[below.id()]);
           auto* office = out.add_offices_below();
           office->set_office_id(below.office_id());
           office->set_plan_id(below.id());

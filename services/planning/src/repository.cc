@@ -201,34 +201,35 @@ void Repository::ApprovePlan(pqxx::work& tx, const std::string& id) {
   PgExec(tx, "UPDATE plans SET state = 'APPROVED', approved_at = now() WHERE id = $1::uuid", id);
 }
 
-std::vector<CoverageInput> Repository::PlanUnits(pqxx::transaction_base& tx,
-                                                 const std::string& plan_id) {
-  pqxx::result r = PgExec(
-      tx,
-      "SELECT unit_id, name, category, unit_path::text FROM plan_units WHERE plan_id = $1::uuid "
-      "ORDER BY unit_path",
-      plan_id);
-  std::vector<CoverageInput> out;
+std::map<std::string, std::vector<CoverageInput>> Repository::PlanUnits(
+    pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
+  pqxx::result r = PgExec(tx,
+                          "SELECT plan_id::text, unit_id, name, category, unit_path::text "
+                          "FROM plan_units WHERE plan_id = ANY($1::uuid[]) ORDER BY unit_path",
+                          PgTextArray(plan_ids));
+  std::map<std::string, std::vector<CoverageInput>> out;
+  for (const auto& id : plan_ids) out[id];
   for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                   row[3].as<std::string>()});
+    out[row[0].as<std::string>()].push_back({row[1].as<std::string>(), row[2].as<std::string>(),
+                                             row[3].as<std::string>(), row[4].as<std::string>()});
   }
   return out;
 }
 
-std::set<std::string> Repository::CoveredUnits(pqxx::transaction_base& tx,
-                                               const std::string& plan_id, int start_year,
-                                               int end_year) {
+std::map<std::string, std::set<std::string>> Repository::CoveredUnits(
+    pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
   pqxx::result r =
       PgExec(tx,
-             "SELECT DISTINCT pu.unit_id FROM plan_units pu "
+             "SELECT DISTINCT pu.plan_id::text, pu.unit_id FROM plans p "
+             "JOIN plan_units pu ON pu.plan_id = p.id "
              "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
-             "WHERE pu.plan_id = $1::uuid AND r.kind IN ('REGULAR', 'ELEVATED') "
+             "WHERE p.id = ANY($1::uuid[]) AND r.kind IN ('REGULAR', 'ELEVATED') "
              "AND r.state NOT IN ('DRAFT', 'APPROVED') "
-             "AND extract(year FROM r.station_start) BETWEEN $2 AND $3",
-             plan_id, start_year, end_year);
-  std::set<std::string> out;
-  for (const auto& row : r) out.insert(row[0].as<std::string>());
+             "AND extract(year FROM r.station_start) BETWEEN p.start_year AND p.end_year",
+             PgTextArray(plan_ids));
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& id : plan_ids) out[id];
+  for (const auto& row : r) out[row[0].as<std::string>()].insert(row[1].as<std::string>());
   return out;
 }
 
