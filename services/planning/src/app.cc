@@ -214,11 +214,11 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
         }
         const std::vector<v1::Plan> below_plans =
             Repository::TermPlansBelow(tx, plan.office_path(), plan.start_year(), plan.end_year());
-        std::vector<std::string> plan_ids = {id};
-        for (const v1::Plan& below : below_plans) plan_ids.push_back(below.id());
-        auto units = Repository::PlanUnits(tx, plan_ids);
-        auto covered_units = Repository::CoveredUnits(tx, plan_ids);
-        const CoverageTally own = ComputeCoverage(units[id], covered_units[id]);
+        const CoverageTally own =
+            ComputeCoverage(Repository::PlanUnits(tx, id), Repository::CoveredUnits(tx, {id})[id]);
+        std::vector<std::string> below_ids;
+        for (const v1::Plan& below : below_plans) below_ids.push_back(below.id());
+        auto below_counts = Repository::PlanUnitCounts(tx, below_ids);
         v1::Coverage out;
         out.set_plan_id(id);
         out.set_office_id(plan.office_id());
@@ -236,13 +236,13 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
         for (const auto& u : own.remaining_units) fill(u, out.add_remaining_units());
         int total = own.total, covered = own.covered;
         for (const v1::Plan& below : below_plans) {
-          const CoverageTally t = ComputeCoverage(units[below.id()], covered_units[below.id()]);
+          const Repository::UnitCounts& t = below_counts[below.id()];
           auto* office = out.add_offices_below();
           office->set_office_id(below.office_id());
           office->set_plan_id(below.id());
           office->set_total(t.total);
           office->set_covered(t.covered);
-          office->set_rate(t.rate);
+          office->set_rate(Rate(t.covered, t.total));
           total += t.total;
           covered += t.covered;
         }

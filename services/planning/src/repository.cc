@@ -201,35 +201,56 @@ void Repository::ApprovePlan(pqxx::work& tx, const std::string& id) {
   PgExec(tx, "UPDATE plans SET state = 'APPROVED', approved_at = now() WHERE id = $1::uuid", id);
 }
 
-std::map<std::string, std::vector<CoverageInput>> Repository::PlanUnits(
-    pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
-  pqxx::result r = PgExec(tx,
-                          "SELECT plan_id::text, unit_id, name, category, unit_path::text "
-                          "FROM plan_units WHERE plan_id = ANY($1::uuid[]) ORDER BY unit_path",
-                          PgTextArray(plan_ids));
-  std::map<std::string, std::vector<CoverageInput>> out;
-  for (const auto& id : plan_ids) out[id];
+std::vector<CoverageInput> Repository::PlanUnits(pqxx::transaction_base& tx,
+                                                 const std::string& plan_id) {
+  pqxx::result r = PgExec(
+      tx,
+      "SELECT unit_id, name, category, unit_path::text FROM plan_units WHERE plan_id = $1::uuid "
+      "ORDER BY unit_path",
+      plan_id);
+  std::vector<CoverageInput> out;
   for (const auto& row : r) {
-    out[row[0].as<std::string>()].push_back({row[1].as<std::string>(), row[2].as<std::string>(),
-                                             row[3].as<std::string>(), row[4].as<std::string>()});
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>()});
   }
   return out;
 }
 
+namespace {
+// (plan_id, unit_id) of the units of plans $1 (uuid[]) covered within each plan's term; the one
+// definition of "covered" for CoveredUnits and PlanUnitCounts.
+constexpr char kCoveredPlanUnits[] =
+    "SELECT DISTINCT pu.plan_id, pu.unit_id FROM plans p "
+    "JOIN plan_units pu ON pu.plan_id = p.id "
+    "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
+    "WHERE p.id = ANY($1::uuid[]) AND r.kind IN ('REGULAR', 'ELEVATED') "
+    "AND r.state NOT IN ('DRAFT', 'APPROVED') "
+    "AND extract(year FROM r.station_start) BETWEEN p.start_year AND p.end_year";
+}  // namespace
+
 std::map<std::string, std::set<std::string>> Repository::CoveredUnits(
     pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
   pqxx::result r =
-      PgExec(tx,
-             "SELECT DISTINCT pu.plan_id::text, pu.unit_id FROM plans p "
-             "JOIN plan_units pu ON pu.plan_id = p.id "
-             "JOIN group_targets t ON t.unit_id = pu.unit_id JOIN rounds r ON r.id = t.round_id "
-             "WHERE p.id = ANY($1::uuid[]) AND r.kind IN ('REGULAR', 'ELEVATED') "
-             "AND r.state NOT IN ('DRAFT', 'APPROVED') "
-             "AND extract(year FROM r.station_start) BETWEEN p.start_year AND p.end_year",
+      PgExec(tx, absl::StrCat("SELECT c.plan_id::text, c.unit_id FROM (", kCoveredPlanUnits, ") c"),
              PgTextArray(plan_ids));
   std::map<std::string, std::set<std::string>> out;
   for (const auto& id : plan_ids) out[id];
   for (const auto& row : r) out[row[0].as<std::string>()].insert(row[1].as<std::string>());
+  return out;
+}
+
+std::map<std::string, Repository::UnitCounts> Repository::PlanUnitCounts(
+    pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
+  pqxx::result r = PgExec(
+      tx,
+      absl::StrCat("WITH covered AS (", kCoveredPlanUnits,
+                   ") SELECT pu.plan_id::text, count(*)::int, "
+                   "(SELECT count(*) FROM covered c WHERE c.plan_id = pu.plan_id)::int "
+                   "FROM plan_units pu WHERE pu.plan_id = ANY($1::uuid[]) GROUP BY pu.plan_id"),
+      PgTextArray(plan_ids));
+  std::map<std::string, UnitCounts> out;
+  for (const auto& id : plan_ids) out[id];
+  for (const auto& row : r) out[row[0].as<std::string>()] = {row[1].as<int>(), row[2].as<int>()};
   return out;
 }
 

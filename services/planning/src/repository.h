@@ -42,15 +42,24 @@ class Repository {
   static std::vector<v1::Plan> ListPlans(pqxx::transaction_base& tx, const std::string& office_id,
                                          const Page& page);
   static void ApprovePlan(pqxx::work& tx, const std::string& id);
-  // The units of each plan in `plan_ids`, by plan id, in path order. One query for all: a city's
-  // coverage reads its own plan and its ten counties' (a query per plan was ~80 ms at full scale).
-  static std::map<std::string, std::vector<CoverageInput>> PlanUnits(
-      pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids);
+  // The units of one plan, in path order.
+  static std::vector<CoverageInput> PlanUnits(pqxx::transaction_base& tx,
+                                              const std::string& plan_id);
   // Per plan in `plan_ids`: its units that were targets of a REGULAR or ELEVATED round (of any
   // office, so a city's elevated inspection counts for the county) that reached the field within
   // the plan's term.
   static std::map<std::string, std::set<std::string>> CoveredUnits(
       pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids);
+  // Per plan in `plan_ids`: how many units it has and how many of them are covered (as
+  // CoveredUnits), counted in one query. A city's coverage needs only these for its counties'
+  // plans; reading their units and covered sets, a query or two per plan, was most of its time
+  // at full scale.
+  struct UnitCounts {
+    int total = 0;
+    int covered = 0;
+  };
+  static std::map<std::string, UnitCounts> PlanUnitCounts(pqxx::transaction_base& tx,
+                                                          const std::vector<std::string>& plan_ids);
   // Approved term plans of the offices strictly below `office_path` overlapping the years.
   static std::vector<v1::Plan> TermPlansBelow(pqxx::transaction_base& tx,
                                               const std::string& office_path, int start_year,
