@@ -215,7 +215,7 @@ absl::StatusOr<v1::Coverage> PlanningApp::GetCoverage(const RequestContext& rc,
         const std::vector<v1::Plan> below_plans =
             Repository::TermPlansBelow(tx, plan.office_path(), plan.start_year(), plan.end_year());
         const CoverageTally own =
-            ComputeCoverage(Repository::PlanUnits(tx, id), Repository::CoveredUnits(tx, {id})[id]);
+            ComputeCoverage(Repository::PlanUnits(tx, id), Repository::CoveredUnits(tx, id));
         std::vector<std::string> below_ids;
         for (const v1::Plan& below : below_plans) below_ids.push_back(below.id());
         auto below_counts = Repository::PlanUnitCounts(tx, below_ids);

@@ -228,14 +228,12 @@ constexpr char kCoveredPlanUnits[] =
     "AND extract(year FROM r.station_start) BETWEEN p.start_year AND p.end_year";
 }  // namespace
 
-std::map<std::string, std::set<std::string>> Repository::CoveredUnits(
-    pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids) {
-  pqxx::result r =
-      PgExec(tx, absl::StrCat("SELECT c.plan_id::text, c.unit_id FROM (", kCoveredPlanUnits, ") c"),
-             PgTextArray(plan_ids));
-  std::map<std::string, std::set<std::string>> out;
-  for (const auto& id : plan_ids) out[id];
-  for (const auto& row : r) out[row[0].as<std::string>()].insert(row[1].as<std::string>());
+std::set<std::string> Repository::CoveredUnits(pqxx::transaction_base& tx,
+                                               const std::string& plan_id) {
+  pqxx::result r = PgExec(tx, absl::StrCat("SELECT c.unit_id FROM (", kCoveredPlanUnits, ") c"),
+                          PgTextArray({plan_id}));
+  std::set<std::string> out;
+  for (const auto& row : r) out.insert(row[0].as<std::string>());
   return out;
 }
 

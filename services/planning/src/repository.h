@@ -45,11 +45,9 @@ class Repository {
   // The units of one plan, in path order.
   static std::vector<CoverageInput> PlanUnits(pqxx::transaction_base& tx,
                                               const std::string& plan_id);
-  // Per plan in `plan_ids`: its units that were targets of a REGULAR or ELEVATED round (of any
-  // office, so a city's elevated inspection counts for the county) that reached the field within
-  // the plan's term.
-  static std::map<std::string, std::set<std::string>> CoveredUnits(
-      pqxx::transaction_base& tx, const std::vector<std::string>& plan_ids);
+  // Units of the plan that were targets of a REGULAR or ELEVATED round (of any office, so a
+  // city's elevated inspection counts for the county) that reached the field within its term.
+  static std::set<std::string> CoveredUnits(pqxx::transaction_base& tx, const std::string& plan_id);
   // Per plan in `plan_ids`: how many units it has and how many of them are covered (as
   // CoveredUnits), counted in one query. A city's coverage needs only these for its counties'
   // plans; reading their units and covered sets, a query or two per plan, was most of its time
