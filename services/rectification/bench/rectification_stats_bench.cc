@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
     // index-only tally scan of the old query relies on. VACUUM cannot run inside a transaction.
     pqxx::connection c(service.db.url());
     pqxx::nontransaction tx(c);
-    for (const char* table :
-         {"cases", "items", "item_tallies", "item_open_deadlines", "item_tally_deltas"}) {
+    for (const char* table : {"cases", "items", "item_tallies", "case_tallies", "category_tallies",
+                              "item_open_deadlines", "item_tally_deltas"}) {
       tx.exec(absl::StrCat("VACUUM ANALYZE rectification.", table));
     }
   }
@@ -122,9 +122,11 @@ int main(int argc, char** argv) {
   auto summary_rows = pool.TransactWith<std::string>([](pqxx::work& tx)
                                                          -> absl::StatusOr<std::string> {
     pqxx::row r = tx.exec1(
-        "SELECT (SELECT count(*) FROM item_tallies), (SELECT count(*) FROM item_open_deadlines)");
+        "SELECT (SELECT count(*) FROM item_tallies), (SELECT count(*) FROM item_open_deadlines), "
+        "(SELECT count(*) FROM case_tallies), (SELECT count(*) FROM category_tallies)");
     return absl::StrCat(r[0].as<int64_t>(), " (case, category) rows, ", r[1].as<int64_t>(),
-                        " (case, category, deadline) rows of open items");
+                        " (case, category, deadline) rows of open items, ", r[2].as<int64_t>(),
+                        " case rows, ", r[3].as<int64_t>(), " (office, round, category) rows");
   });
 
   auto stub = v1::RectificationService::NewStub(

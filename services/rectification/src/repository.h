@@ -166,15 +166,16 @@ class Repository {
                                                  const std::string& engagement_id,
                                                  const std::vector<std::string>& ids);
 
-  // Statistics from the summary (folded plus pending deltas, migration 0003); `today` decides
-  // overdue (the same rule as IsItemOverdue, in SQL).
+  // Statistics from the summaries (folded plus pending deltas, migrations 0003 and 0004): per
+  // (office, round, category) and per case, or per (case, category) when filtered by an org
+  // subtree. `today` decides overdue (the same rule as IsItemOverdue, in SQL).
   static StatsTallies Stats(pqxx::transaction_base& tx, const StatsFilter& filter,
                             absl::CivilDay today);
   // The same figures recounted from the items themselves (a scan of every item in scope): what
   // the summary must always agree with; tests and the benchmark check it.
   static StatsTallies StatsFromItems(pqxx::transaction_base& tx, const StatsFilter& filter,
                                      absl::CivilDay today);
-  // Moves the summary's overdue counts to `today` and folds the committed deltas into it;
+  // Moves the summaries' overdue counts to `today` and folds the committed deltas into them;
   // returns how many delta rows were folded. The caller holds the scan lock: one folder at a
   // time.
   static int FoldTallies(pqxx::work& tx, absl::CivilDay today);

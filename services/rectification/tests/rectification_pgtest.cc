@@ -1094,7 +1094,12 @@ TEST_F(ItemTalliesTest, SummaryMatchesARecountThroughTheLifecycle) {
   EXPECT_EQ(Deltas(), 0);
   ExpectSummaryMatchesRecount("after bulk statements, folded");
   EXPECT_EQ(Count("item_tallies", "total = 0"), 0);
+  EXPECT_EQ(Count("case_tallies", "total = 0"), 0);
+  EXPECT_EQ(Count("category_tallies", "total = 0"), 0);
   EXPECT_EQ(Count("item_open_deadlines", "n = 0"), 0);
+  // The sibling's case and its office's categories are gone from the coarser summaries too.
+  EXPECT_EQ(Count("case_tallies", "true"), 3);
+  EXPECT_EQ(Count("category_tallies", "office_path = 'c1.ab'"), 0);
   EXPECT_EQ(Count("item_tallies", "category_name = '选人用人' AND case_id = '" + cc.id() + "'"), 0);
   ASSERT_TRUE(stub_->GetRectificationStats(Ctx(city_staff_).get(), {}, &stats).ok());
   EXPECT_EQ(stats.totals().total(), 12);

@@ -153,6 +153,18 @@ pqxx::row PgExec1(pqxx::transaction_base& tx, const std::string& sql, Args&&... 
   return tx.exec_prepared1(name, std::forward<Args>(args)...);
 }
 
+// PgExec for a statement whose best plan depends on its parameters: a roll-up over a scope that
+// may hold one case or thousands. It is planned on every call with the values given. A prepared
+// statement switches to a generic plan after five calls when that plan's estimate is cheaper, and
+// for such a statement the generic plan assumes a one-row scope: nested loops that took the
+// city's rectification statistics from 6 ms to 90 ms, and to 2.6 s when asked about another day
+// (tests/bench/RESULTS.md). Planning costs well under a millisecond next to that.
+template <typename... Args>
+pqxx::result PgExecPlannedPerCall(pqxx::transaction_base& tx, const std::string& sql,
+                                  Args&&... args) {
+  return tx.exec_params(sql, std::forward<Args>(args)...);
+}
+
 // Maps a libpqxx/PostgreSQL failure to a status: broken connection → UNAVAILABLE, statement
 // timeout → DEADLINE_EXCEEDED, unique violation → ALREADY_EXISTS, and so on.
 absl::Status StatusFromPgException(const std::exception& e);
