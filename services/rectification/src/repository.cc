@@ -690,31 +690,29 @@ const std::string kStatsPendingAndCases =
     "    UNION ALL SELECT case_id, total, accepted, overdue FROM pending) x "
     "  GROUP BY case_id HAVING sum(total) <> 0), ";
 
-// The categories of a scope with no org filter: its cases are exactly those of its office
-// subtree and round, which category_tallies is kept by (about 2,300 rows for a city at full
-// data, where its (case, category) rows are 36,000).
-const std::string kStatsFromSummary =
-    absl::StrCat(kStatsScope, kStatsPendingAndCases,
-                 "by_category AS ("
-                 "  SELECT category_name, sum(total) AS total, sum(accepted) AS accepted, "
-                 "    sum(overdue) AS overdue "
-                 "  FROM (SELECT category_name, total, accepted, overdue FROM category_tallies "
-                 "    WHERE office_path <@ $1::ltree AND ($3 = '' OR round_id = $3) "
-                 "    UNION ALL SELECT category_name, total, accepted, overdue FROM pending) x "
-                 "  GROUP BY category_name HAVING sum(total) <> 0), ",
-                 kStatsRollUp);
-
-// The categories of an org subtree: item_tallies of the subtree's cases.
-const std::string kStatsFromSummaryInSubtree =
-    absl::StrCat(kStatsScope, kStatsPendingAndCases,
-                 "by_category AS ("
-                 "  SELECT category_name, sum(total) AS total, sum(accepted) AS accepted, "
-                 "    sum(overdue) AS overdue "
-                 "  FROM (SELECT t.category_name, t.total, t.accepted, t.overdue "
-                 "    FROM item_tallies t JOIN sc ON sc.id = t.case_id "
-                 "    UNION ALL SELECT category_name, total, accepted, overdue FROM pending) x "
-                 "  GROUP BY category_name HAVING sum(total) <> 0), ",
-                 kStatsRollUp);
+// The categories: from category_tallies when the scope holds every case of its office subtree
+// and round — no org filter, or one that leaves none of them out, such as the city's whole org
+// tree on the city's dashboard — since that summary is kept by exactly those (about 2,300 rows
+// for a city at full data, where its (case, category) rows are 36,000); otherwise from
+// item_tallies, over the cases in scope only. `whole` decides once (an InitPlan), and the branch
+// not taken is never run.
+const std::string kStatsFromSummary = absl::StrCat(
+    kStatsScope,
+    "whole AS ("
+    "  SELECT (SELECT count(*) FROM sc) = (SELECT count(*) FROM cases c "
+    "    WHERE c.office_path <@ $1::ltree AND ($3 = '' OR c.round_id = $3)) AS yes), ",
+    kStatsPendingAndCases,
+    "by_category AS ("
+    "  SELECT category_name, sum(total) AS total, sum(accepted) AS accepted, "
+    "    sum(overdue) AS overdue "
+    "  FROM (SELECT category_name, total, accepted, overdue FROM category_tallies "
+    "    WHERE (SELECT yes FROM whole) AND office_path <@ $1::ltree "
+    "    AND ($3 = '' OR round_id = $3) "
+    "    UNION ALL SELECT t.category_name, t.total, t.accepted, t.overdue "
+    "    FROM item_tallies t JOIN sc ON sc.id = t.case_id WHERE NOT (SELECT yes FROM whole) "
+    "    UNION ALL SELECT category_name, total, accepted, overdue FROM pending) x "
+    "  GROUP BY category_name HAVING sum(total) <> 0), ",
+    kStatsRollUp);
 
 // From the items themselves through items_case_tally (index-only, in group order): the query
 // before the summaries, kept as the reference they are tested against. Overdue mirrors
@@ -763,9 +761,8 @@ StatsTallies TalliesFromRows(const pqxx::result& r) {
 StatsTallies Repository::Stats(pqxx::transaction_base& tx, const StatsFilter& f,
                                absl::CivilDay today) {
   // One statement, so one snapshot: each delta is counted once, pending or folded.
-  return TalliesFromRows(
-      PgExecPlannedPerCall(tx, f.org_path.empty() ? kStatsFromSummary : kStatsFromSummaryInSubtree,
-                           f.office_path, f.org_path, f.round_id, FormatDate(today)));
+  return TalliesFromRows(PgExecPlannedPerCall(tx, kStatsFromSummary, f.office_path, f.org_path,
+                                              f.round_id, FormatDate(today)));
 }
 
 StatsTallies Repository::StatsFromItems(pqxx::transaction_base& tx, const StatsFilter& f,

@@ -929,7 +929,11 @@ class ItemTalliesTest : public RectificationTest {
   // every day below answers exactly what a recount of the items answers; and so does the RPC
   // (today, as the city and as county A).
   void ExpectSummaryMatchesRecount(const std::string& when) {
+    // {"c1", "c1"} and {"c1.a", "c1.a"}: org filters that leave no case out, which read the
+    // per-office summary as no filter does.
     const std::vector<StatsFilter> filters = {{"c1", "", ""},
+                                              {"c1", "c1", ""},
+                                              {"c1.a", "c1.a", ""},
                                               {"c1", "c1.d9", ""},
                                               {"c1", "c1.a", ""},
                                               {"c1.a", "", ""},
