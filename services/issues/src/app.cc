@@ -142,10 +142,10 @@ absl::StatusOr<Issue> IssuesApp::CreateIssue(const RequestContext& rc, const Iss
                                                      issue.category_id(),
                                                      " belongs to another office's tree"));
     }
-    const std::string id = Repository::InsertIssue(tx, issue, engagement, category.heading_id,
-                                                   rc.principal.ActorLabel());
-    ASSIGN_OR_RETURN(StoredIssue stored, Repository::GetIssue(tx, id, false));
-    created = stored.issue;
+    created = Repository::InsertIssue(tx, issue, engagement, category.heading_id,
+                                      rc.principal.ActorLabel())
+                  .issue;
+    const std::string id = created.id();
     v1::IssueEvent payload;
     *payload.mutable_issue() = created;
     payload.set_to_state(StateName(Issue::DRAFT));

@@ -15,7 +15,9 @@ const char* NullIfEmpty(const std::string& value) {
   return value.empty() ? nullptr : value.c_str();
 }
 
-const std::string kIssueColumns =
+// An issue as read back: its row `i` with the names of its category and heading. The row may
+// be the table's or one just inserted (InsertIssue), hence the FROM apart.
+const std::string kIssueSelect =
     "SELECT i.id::text, i.engagement_id, i.title, i.description, i.category_id::text, c.name, "
     "i.heading_id::text, h.name, h.position, i.discipline_type, i.four_winds, i.major_decisions, "
     "i.severity, i.source, i.source_record_id, i.evidence_ids::text, i.responsible_post, "
@@ -24,9 +26,11 @@ const std::string kIssueColumns =
     "coalesce(i.report_id::text, ''), coalesce(i.fed_back_on::text, ''), i.office_id, "
     "i.round_id, i.target_unit_id, " +
     SqlMicros("i.created_at") + ", " + SqlMicros("i.updated_at") +
-    ", i.office_path::text, i.target_unit_path::text "
-    "FROM issues i JOIN taxonomy_entries c ON c.id = i.category_id "
+    ", i.office_path::text, i.target_unit_path::text ";
+const std::string kIssueNames =
+    "JOIN taxonomy_entries c ON c.id = i.category_id "
     "JOIN taxonomy_entries h ON h.id = i.heading_id ";
+const std::string kIssueColumns = kIssueSelect + "FROM issues i " + kIssueNames;
 
 StoredIssue IssueFromRow(const pqxx::row& r) {
   StoredIssue s;
@@ -176,21 +180,24 @@ v1::TaxonomyEntry Repository::InsertTaxonomyEntry(pqxx::work& tx, const v1::Taxo
 // ---------------------------------------------------------------------------------------------
 // Issues
 
-std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
+StoredIssue Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
                                     const EngagementSnapshot& engagement,
                                     const std::string& heading_id, const std::string& created_by) {
   std::vector<std::string> evidence(issue.evidence_ids().begin(), issue.evidence_ids().end());
   const std::string discipline = issue.discipline_type() == Issue::DISCIPLINE_TYPE_UNSPECIFIED
                                      ? ""
                                      : Issue::DisciplineType_Name(issue.discipline_type());
+  // Inserted and read back in one round trip (the create path's statements are its cost).
   pqxx::row r = PgExec1(
       tx,
-      "INSERT INTO issues (engagement_id, office_id, office_path, round_id, target_unit_id, "
+      "WITH i AS (INSERT INTO issues (engagement_id, office_id, office_path, round_id, "
+      "target_unit_id, "
       "target_unit_path, title, description, category_id, heading_id, discipline_type, "
       "four_winds, major_decisions, severity, source, source_record_id, evidence_ids, "
       "responsible_post, responsible_person, immediate, clue_material, created_by) VALUES "
       "($1, $2, $3::ltree, $4, $5, $6::ltree, $7, $8, $9::uuid, $10::uuid, $11, $12, $13, $14, "
-      "$15, $16, $17::text[], $18, $19, $20, $21, $22) RETURNING id::text",
+      "$15, $16, $17::text[], $18, $19, $20, $21, $22) RETURNING *) " +
+          kIssueSelect + "FROM i " + kIssueNames,
       engagement.id(), engagement.office_id(), engagement.office_path(), engagement.round_id(),
       engagement.target_unit_id(), engagement.target_unit_path(), issue.title(),
       issue.description(), issue.category_id(), heading_id, discipline, issue.four_winds(),
@@ -198,7 +205,7 @@ std::string Repository::InsertIssue(pqxx::work& tx, const Issue& issue,
       Issue::Source_Name(issue.source()), issue.source_record_id(), PgTextArray(evidence),
       issue.responsible_post(), issue.responsible_person(), issue.immediate(),
       issue.clue_material(), created_by);
-  return r[0].as<std::string>();
+  return IssueFromRow(r);
 }
 
 absl::StatusOr<StoredIssue> Repository::GetIssue(pqxx::transaction_base& tx, const std::string& id,

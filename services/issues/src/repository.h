@@ -61,7 +61,8 @@ class Repository {
                                                const std::string& heading_id);
 
   // --- issues
-  static std::string InsertIssue(pqxx::work& tx, const Issue& issue,
+  // The issue as stored (as GetIssue reads it).
+  static StoredIssue InsertIssue(pqxx::work& tx, const Issue& issue,
                                  const EngagementSnapshot& engagement,
                                  const std::string& heading_id, const std::string& created_by);
   static absl::StatusOr<StoredIssue> GetIssue(pqxx::transaction_base& tx, const std::string& id,

@@ -660,6 +660,12 @@ TEST_F(IssuesTest, TaxonomyIsInheritedDownTheTree) {
   Issue i = Create(county_member_, NewIssue(county_engagement_, "审批超时", child.id()));
   EXPECT_EQ(i.category_name(), "审批事项办理拖延");
   EXPECT_EQ(i.heading_name(), "市里新增：营商环境");
+  // The create answer is the issue as stored, read back in the insert's own statement.
+  v1::GetIssueRequest get;
+  get.set_id(i.id());
+  Issue stored;
+  ASSERT_TRUE(stub_->GetIssue(Ctx(county_member_).get(), get, &stored).ok());
+  EXPECT_EQ(stored.SerializeAsString(), i.SerializeAsString());
 }
 
 TEST_F(IssuesTest, ImmediateIssuesAreFedBackAtOnceAndCluesSuggestedOnce) {
