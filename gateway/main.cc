@@ -8,7 +8,7 @@
 #include "xuncha/server.h"
 
 int main(int argc, char** argv) {
-  xuncha::BlockShutdownSignals();
+  xuncha::InitServerProcess();
   xuncha::log::SetService("gateway");
   auto config = xuncha::Config::FromArgs(argc, argv);
   if (!config.ok()) {

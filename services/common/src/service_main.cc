@@ -116,7 +116,7 @@ absl::Status ServeUntilSignal(GrpcServer& server, OutboxRelay* relay,
 
 int RunServiceMain(int argc, char** argv, absl::string_view service,
                    const std::function<absl::Status(const Config&)>& run) {
-  BlockShutdownSignals();
+  InitServerProcess();
   log::SetService(service);
   auto config = Config::FromArgs(argc, argv);
   absl::Status status = config.ok() ? run(*config) : config.status();

@@ -64,8 +64,10 @@ class GrpcServer {
   int last_serving_ = -1;
 };
 
-// Call first in main(), before any thread exists, so that only WaitForShutdownSignal sees them.
-void BlockShutdownSignals();
+// Call first in main(), before any thread exists. Blocks SIGTERM and SIGINT so that only
+// WaitForShutdownSignal sees them, ignores SIGPIPE, and turns off Abseil's mutex deadlock
+// detection (see server.cc).
+void InitServerProcess();
 // Blocks until SIGTERM or SIGINT; returns the signal number.
 int WaitForShutdownSignal();
 
