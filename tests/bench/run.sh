@@ -6,8 +6,13 @@
 #
 #   tests/bench/run.sh [--scale=tiny|small|full] [--seed=1] [--runs=3] [--duration=10]
 #                      [--clients=64] [--paced-rate=5000] [--build=DIR] [--no-results] [--keep]
+#                      [--deadline=S]
 #   tests/bench/run.sh --smoke --build=DIR     tiny data, one short run of everything, no
 #                                              RESULTS.md; what ctest's bench_smoke runs
+#
+# --deadline=S stops the run and fails it after S seconds, servers stopped and data removed as on
+# any exit. ctest's own TIMEOUT kills with SIGKILL, which no trap sees: PostgreSQL and Redis
+# (daemons) would outlive the test, so bench_smoke passes a deadline shorter than its TIMEOUT.
 #
 # BENCH_NOTE (environment) is added to the generated section, e.g. which binaries were used.
 # Ports: PostgreSQL 45550, Redis 46550, services 18201-18206, gateway 18280, echo 18290
@@ -20,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/deploy/lib/common.sh"
 
-SMOKE=0 SCALE=small SEED=1 RUNS=3 DURATION=10 CLIENTS=64 BUILD=$ROOT/build WRITE=1 KEEP=0
+SMOKE=0 SCALE=small SEED=1 RUNS=3 DURATION=10 CLIENTS=64 BUILD=$ROOT/build WRITE=1 KEEP=0 DEADLINE=0
 # The read through the gateway is also run open-loop at this offered rate (requests/s over all
 # clients): latency at a steady load, where the closed loop measures it at saturation.
 PACED_RATE=5000
@@ -37,7 +42,8 @@ for arg in "$@"; do
     --build=*) BUILD=${arg#*=} ;;
     --no-results) WRITE=0 ;;
     --keep) KEEP=1 ;;
-    *) echo "usage: $0 [--smoke] [--scale=tiny|small|full] [--seed=N] [--runs=N] [--duration=S] [--clients=N] [--paced-rate=R] [--build=DIR] [--no-results] [--keep]" >&2; exit 2 ;;
+    --deadline=*) DEADLINE=${arg#*=} ;;
+    *) echo "usage: $0 [--smoke] [--scale=tiny|small|full] [--seed=N] [--runs=N] [--duration=S] [--clients=N] [--paced-rate=R] [--build=DIR] [--no-results] [--keep] [--deadline=S]" >&2; exit 2 ;;
   esac
 done
 # A free loopback port below Linux's ephemeral range (32768+), where an outgoing connection's
@@ -80,9 +86,15 @@ mkdir -p "$WORK/logs" "$WORK/out" "$WORK/scenarios" "$WORK/pg"
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 declare -A PID=()
-SAMPLER=""
+SAMPLER="" WATCHDOG=""
 cleanup() {
   local rc=$?
+  trap - EXIT INT TERM  # once: the exit below would run it again
+  if [ -n "$WATCHDOG" ]; then
+    pkill -P "$WATCHDOG" 2>/dev/null || true  # its sleep
+    kill "$WATCHDOG" 2>/dev/null || true
+  fi
+  [ -e "$WORK/deadline-passed" ] && xuncha_log "stopped: the deadline of ${DEADLINE}s passed"
   [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null || true
   for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
   for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null || true; done
@@ -92,6 +104,20 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT INT TERM
+if [ "$DEADLINE" -gt 0 ]; then
+  # TERM to this script runs cleanup only once its foreground command returns, so that command
+  # (a load generator, the seed, pgbench) is sent TERM too. Quiet: an output pipe held open by
+  # a left-over sleep would keep ctest waiting.
+  (
+    sleep "$DEADLINE"
+    touch "$WORK/deadline-passed"
+    kill -TERM $$
+    for child in $(ps -o pid= --ppid $$); do
+      [ "$child" = "$BASHPID" ] || kill -TERM "$child"
+    done
+  ) >/dev/null 2>&1 &
+  WATCHDOG=$!
+fi
 
 now_ns() { date +%s%N; }
 DB_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
