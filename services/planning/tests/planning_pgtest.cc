@@ -248,9 +248,12 @@ class PlanningTest : public ::testing::Test {
   }
 
   // planning.engagement.changed snapshots of one engagement, in stream order; waits until at
-  // least `at_least` have been published.
+  // least `at_least` have been published and, when `last_state` is given, the last one is of a
+  // round in that state (the relay publishes after the commit, so a count alone can be reached
+  // before the last change's snapshot is in).
   std::vector<EngagementSnapshot> PublishedSnapshots(const std::string& engagement_id,
-                                                     std::size_t at_least) {
+                                                     std::size_t at_least,
+                                                     const std::string& last_state = "") {
     RedisClient redis(*ParseRedisAddress(testing::RedisAddress()));
     std::vector<EngagementSnapshot> out;
     for (int attempt = 0; attempt < 100; ++attempt) {
@@ -273,7 +276,10 @@ class PlanningTest : public ::testing::Test {
           out.push_back(s);
         }
       }
-      if (out.size() >= at_least) break;
+      if (out.size() >= at_least &&
+          (last_state.empty() || out.back().round_state() == last_state)) {
+        break;
+      }
       absl::SleepFor(absl::Milliseconds(100));
     }
     return out;
@@ -435,7 +441,7 @@ TEST_F(PlanningTest, CrossRoundThreeCountiesAccessEndsWithStationing) {
   EXPECT_EQ(updated.closed_on(), DaysFromToday(0));
   EXPECT_EQ(plan_->CloseRound(Ctx(city.admin).get(), step, &updated).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  published = PublishedSnapshots(engagement_a, 7);
+  published = PublishedSnapshots(engagement_a, 7, "CLOSED");
   ASSERT_GE(published.size(), 7u);
   EXPECT_EQ(published.back().round_state(), "CLOSED");
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = 'planning.round.approved'"), 1);
