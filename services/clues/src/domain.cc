@@ -365,14 +365,6 @@ v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<BacklogGro
   return out;
 }
 
-v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clues,
-                             absl::CivilDay today) {
-  std::vector<BacklogGroup> groups;
-  groups.reserve(clues.size());
-  for (const Clue& c : clues) groups.push_back({c, 1});
-  return BuildBacklog(org, groups, today);
-}
-
 // --- Ledger ----------------------------------------------------------------------------------
 
 std::string StateLabel(Clue::State state) {

@@ -108,8 +108,6 @@ struct BacklogGroup {
 // The whole backlog under `org`: per office (own and rolled-up subtree), per receiving body.
 v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<BacklogGroup>& groups,
                              absl::CivilDay today);
-v1::ClueBacklog BuildBacklog(absl::string_view org, const std::vector<Clue>& clues,
-                             absl::CivilDay today);
 
 // --- Ledger (线索台账) -----------------------------------------------------------------------
 

@@ -45,15 +45,12 @@ absl::StatusOr<std::optional<Clue>> Repository::InsertClueIfNew(pqxx::work& tx, 
   pqxx::result r = PgExec(
       tx,
       "INSERT INTO clues (id, engagement_id, office_id, office_path, source, source_id, state, "
-      "body, receiving_unit_id, receiving_unit_path, has_referral, receiving_unit_name, "
-      "referral_date, feedback_deadline) VALUES ($1::uuid, $2, $3, $4::ltree, $5, $6, $7, $8, "
-      "$9, $10, $11, $12, $13, $14) "
+      "body, receiving_unit_id, receiving_unit_path) VALUES ($1::uuid, $2, $3, $4::ltree, $5, "
+      "$6, $7, $8, $9, $10) "
       "ON CONFLICT (source, source_id) DO NOTHING RETURNING id",
       clue.id(), clue.engagement_id(), clue.office_id(), clue.office_path(),
       Clue::Source_Name(clue.source()), clue.source_id(), Clue::State_Name(clue.state()),
-      ToJson(clue), clue.referral().receiving_unit_id(), clue.referral().receiving_unit_path(),
-      clue.has_referral(), clue.referral().receiving_unit_name(), clue.referral().referral_date(),
-      clue.referral().feedback_deadline());
+      ToJson(clue), clue.referral().receiving_unit_id(), clue.referral().receiving_unit_path());
   if (r.empty()) return std::nullopt;
   return clue;
 }
@@ -86,12 +83,9 @@ absl::StatusOr<Clue> Repository::SaveClue(pqxx::work& tx, Clue clue) {
   PgExec(
       tx,
       "UPDATE clues SET state = $2, receiving_unit_id = $3, receiving_unit_path = $4, body = $5, "
-      "has_referral = $6, receiving_unit_name = $7, referral_date = $8, feedback_deadline = $9, "
       "updated_at = now() WHERE id = $1::uuid",
       clue.id(), Clue::State_Name(clue.state()), clue.referral().receiving_unit_id(),
-      clue.referral().receiving_unit_path(), ToJson(clue), clue.has_referral(),
-      clue.referral().receiving_unit_name(), clue.referral().referral_date(),
-      clue.referral().feedback_deadline());
+      clue.referral().receiving_unit_path(), ToJson(clue));
   return clue;
 }
 
@@ -136,10 +130,10 @@ absl::StatusOr<std::vector<Clue>> Repository::CluesOfOffice(pqxx::transaction_ba
 
 std::vector<BacklogGroup> Repository::OpenClueGroupsUnder(pqxx::transaction_base& tx,
                                                           const std::string& org_path) {
-  // From the columns kept beside the body (migration 0004), grouped: parsing every open clue's
-  // JSON took ~1 s for a city with 18,000 of them. Grouped in the order of index clues_backlog
-  // (migration 0005), which holds every column read here: an index-only scan, grouped as it
-  // streams. Planned per call: a prepared statement's generic plan took the gist index and a
+  // From the columns generated from the body (migrations 0004, 0006), grouped: parsing every open
+  // clue's JSON took ~1 s for a city with 18,000 of them. Grouped in the order of index
+  // clues_backlog (migration 0005), which holds every column read here: an index-only scan, grouped
+  // as it streams. Planned per call: a prepared statement's generic plan took the gist index and a
   // sort instead, 46 ms for the city against 9.5.
   pqxx::result rows = PgExecPlannedPerCall(
       tx,

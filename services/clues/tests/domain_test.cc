@@ -9,6 +9,14 @@
 namespace xuncha::clues {
 namespace {
 
+// The backlog of clues counted one by one: each its own group of one.
+v1::ClueBacklog BacklogOfEach(absl::string_view org, const std::vector<Clue>& clues,
+                              absl::CivilDay today) {
+  std::vector<BacklogGroup> groups;
+  for (const Clue& c : clues) groups.push_back({c, 1});
+  return BuildBacklog(org, groups, today);
+}
+
 v1::ReferralRule Rule(Clue::CadreLevel level, Clue::MatterType matter, const std::string& name) {
   v1::ReferralRule r;
   r.set_cadre_level(level);
@@ -237,7 +245,7 @@ TEST(Backlog, CountsAgesOverdueAndRollsUp) {
       Open("c1.b", Clue::APPROVED, "", ""),
       Open("c1.a.x", Clue::DISPOSED, "2024-01-01", "2024-04-01"),  // not counted
   };
-  const v1::ClueBacklog b = BuildBacklog("c1", clues, today);
+  const v1::ClueBacklog b = BacklogOfEach("c1", clues, today);
   EXPECT_EQ(b.as_of(), "2024-07-01");
   EXPECT_EQ(b.total().open(), 5);
   EXPECT_EQ(b.total().not_referred(), 2);
@@ -266,7 +274,7 @@ TEST(Backlog, CountsAgesOverdueAndRollsUp) {
   EXPECT_EQ(b.receivers(0).counts().overdue(), 1);
   EXPECT_EQ(b.receivers(1).counts().open(), 1);
 
-  const v1::ClueBacklog empty = BuildBacklog("c9", std::vector<Clue>{}, today);
+  const v1::ClueBacklog empty = BacklogOfEach("c9", {}, today);
   EXPECT_EQ(empty.total().open(), 0);
   EXPECT_TRUE(empty.total().cleared());
 }
@@ -284,7 +292,8 @@ TEST(Backlog, GroupsCountAsThatManyClues) {
   std::vector<Clue> one_by_one;
   for (const auto& g : groups) one_by_one.insert(one_by_one.end(), g.count, g.clue);
   const v1::ClueBacklog grouped = BuildBacklog("c1", groups, today);
-  EXPECT_EQ(grouped.SerializeAsString(), BuildBacklog("c1", one_by_one, today).SerializeAsString());
+  EXPECT_EQ(grouped.SerializeAsString(),
+            BacklogOfEach("c1", one_by_one, today).SerializeAsString());
   EXPECT_EQ(grouped.total().open(), 9);
   EXPECT_EQ(grouped.total().overdue(), 4);
   EXPECT_EQ(grouped.total().referred_over_90_days(), 4);
