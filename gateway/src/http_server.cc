@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -95,6 +96,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                 self->ReadRequest();
                               });
     } else {
+      // Answers are written straight from the answering thread (Answer), which must not block.
+      beast::error_code ignored;
+      Lowest().socket().non_blocking(true, ignored);
       net::dispatch(stream_.get_executor(),
                     beast::bind_front_handler(&Session::ReadRequest, this->shared_from_this()));
     }
@@ -115,7 +119,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
+  // Runs on the strand, or on the thread that answered the previous request (Answer): between a
+  // request's hand-over and its answer, nothing else touches the stream, the parser or the buffer,
+  // so that thread may start the next read itself. Only the read timer's handler can still be
+  // running on the strand then, hence timer_mu_ (see ArmReadTimer).
   void ReadRequest() {
+    std::lock_guard lock(timer_mu_);
     stream_parser_.reset();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
@@ -123,23 +132,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // header is in: it is applied in OnHeader. Beast would check Content-Length against its
     // limit while parsing the header, so the header is read with none.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    ArmReadTimer();
+    ArmReadTimerLocked();
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   // Our own timer rather than the stream's: a stream timeout closes the socket, and a slow
   // client should still be told 408. Cancels the pending read when it fires.
+  //
+  // A wait that expired just as its read completed may still run its handler on the strand while
+  // another thread arms the next read (ReadRequest). The round number tells the handler its read
+  // is over; the mutex keeps its check and cancel from interleaving with the next read's start.
   void ArmReadTimer() {
+    std::lock_guard lock(timer_mu_);
+    ArmReadTimerLocked();
+  }
+
+  void ArmReadTimerLocked() {
+    const std::uint64_t round = ++read_round_;
     timed_out_ = false;
     read_timer_.expires_after(ToChrono(server_->options.request_timeout));
-    read_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    read_timer_.async_wait([weak = weak_from_this(), round](beast::error_code ec) {
       if (ec) return;
-      if (auto self = weak.lock()) {
-        self->timed_out_ = true;
-        beast::error_code ignored;
-        self->Lowest().socket().cancel(ignored);
-      }
+      auto self = weak.lock();
+      if (!self) return;
+      std::lock_guard lock(self->timer_mu_);
+      if (self->read_round_ != round) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->Lowest().socket().cancel(ignored);
     });
   }
 
@@ -308,13 +329,75 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Dispatch(HttpRequest request) {
-    // The handler may answer from any thread; the write goes back through our strand.
     Respond respond = [self = shared_from_this()](HttpResponse response) {
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->Write(std::move(response));
-      });
+      self->Answer(std::move(response));
     };
     server_->handler(std::move(request), std::move(respond));
+  }
+
+  // Runs on whichever thread the handler answers from (gRPC's, a worker's, or the strand).
+  //
+  // Plain HTTP answers are written right here with one non-blocking send, and the next read is
+  // started from here too: going back through the strand cost a hand-over between threads per
+  // request (a queued handler and usually a wake-up), which on two cores was a measurable share
+  // of the gateway's time (tests/bench/RESULTS.md). An answer the socket does not take whole (a
+  // large body, a client that is not reading) goes on through the strand with the write timeout;
+  // so do TLS answers and answers before the end of a streamed body.
+  void Answer(HttpResponse response) {
+    if constexpr (!kTls) {
+      if (!stream_parser_.has_value()) return WriteNow(std::move(response));
+    }
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), response = std::move(response)]() mutable {
+                self->Write(std::move(response));
+              });
+  }
+
+  void WriteNow(HttpResponse response) {
+    auto out = ToMessage(std::move(response));
+    const bool close = !out->keep_alive();
+    auto wire = std::make_shared<std::string>(Serialize(*out));
+    std::size_t sent = 0;
+    beast::error_code ec;
+    while (sent < wire->size()) {
+      std::size_t n =
+          Lowest().socket().write_some(net::buffer(wire->data() + sent, wire->size() - sent), ec);
+      if (ec) break;
+      sent += n;
+    }
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+    }
+    if (ec || (sent == wire->size() && close)) {
+      return net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+    }
+    if (sent == wire->size()) return ReadRequest();
+    net::post(stream_.get_executor(), [self = shared_from_this(), wire, sent, close]() {
+      self->Lowest().expires_after(ToChrono(self->server_->options.write_timeout));
+      net::async_write(self->stream_, net::buffer(wire->data() + sent, wire->size() - sent),
+                       [self, wire, close](beast::error_code ec, std::size_t) {
+                         self->Lowest().expires_never();
+                         if (ec || close) return self->Close();
+                         self->ReadRequest();
+                       });
+    });
+  }
+
+  // The whole message as it goes on the wire, in one piece for one send.
+  static std::string Serialize(http::response<http::string_body>& message) {
+    std::string wire;
+    wire.reserve(256 + message.body().size());
+    http::serializer<false, http::string_body> serializer(message);
+    beast::error_code ec;
+    while (!ec && !serializer.is_done()) {
+      serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
+        for (auto buffer : beast::buffers_range_ref(buffers)) {
+          wire.append(static_cast<const char*>(buffer.data()), buffer.size());
+        }
+        serializer.consume(beast::buffer_bytes(buffers));
+      });
+    }
+    return wire;
   }
 
   void Reject(int status, int grpc_code, std::string message) {
@@ -335,7 +418,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Write(std::move(response));
   }
 
-  void Write(HttpResponse response) {
+  std::shared_ptr<http::response<http::string_body>> ToMessage(HttpResponse response) const {
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
     out->set(http::field::server, "xuncha-gateway");
@@ -351,6 +434,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       out->body().clear();
       out->content_length(length);
     }
+    return out;
+  }
+
+  void Write(HttpResponse response) {
+    auto out = ToMessage(std::move(response));
     bool close = !out->keep_alive();
     Lowest().expires_after(ToChrono(server_->options.write_timeout));
     http::async_write(stream_, *out,
@@ -390,7 +478,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::size_t stream_limit_ = 0;
   bool body_done_ = false;
   std::string client_address_;
-  bool timed_out_ = false;
+  std::mutex timer_mu_;
+  std::uint64_t read_round_ = 0;        // guarded by timer_mu_
+  std::atomic<bool> timed_out_{false};  // set under timer_mu_
   bool keep_alive_ = false;
   bool is_head_ = false;
   unsigned version_ = 11;

@@ -271,6 +271,31 @@ TEST_F(GatewayPgTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(Json(responses[2].body).fields().at("openapi").string_value().substr(0, 2), "3.");
 }
 
+// An answer larger than the socket takes at once (a client reading slowly through a small window)
+// is finished later by the server, and the connection then carries the next request.
+TEST_F(GatewayPgTest, LargeAnswerToSlowReaderArrivesWholeAndInOrder) {
+  // Larger than a loopback socket's send buffer grows to (a few MiB), so that the first write
+  // cannot take it all.
+  std::string content(12u << 20, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 131) >> 7);
+  std::string dir = xuncha::testing::MakeTempDir();
+  xuncha::testing::WriteFile(dir + "/big.bin", content);
+  auto gateway = env_->StartGateway({{"static_dir", dir}});
+  ASSERT_NE(gateway, nullptr);
+  std::string raw =
+      testing::RawExchange(gateway->port(),
+                           "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /api/v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                           20000, /*receive_buffer_bytes=*/4096, /*read_delay_ms=*/300);
+  auto responses = testing::ParseResponses(raw);
+  ASSERT_EQ(responses.size(), 3u) << raw.substr(0, 500);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_TRUE(responses[0].body == content) << "got " << responses[0].body.size() << " bytes";
+  EXPECT_EQ(responses[1].status, 404);
+  EXPECT_EQ(responses[2].status, 200);
+}
+
 TEST_F(GatewayPgTest, ReadinessAndMetrics) {
   ClientResponse ready = Request(port_, "GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;

@@ -9,12 +9,18 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace xuncha::gateway::testing {
 
-std::string RawExchange(int port, const std::string& raw, int timeout_ms) {
+std::string RawExchange(int port, const std::string& raw, int timeout_ms, int receive_buffer_bytes,
+                        int read_delay_ms) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
+  if (receive_buffer_bytes > 0) {
+    // Before connect, so that the window offered to the server is small from the start.
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(receive_buffer_bytes));
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
@@ -29,6 +35,7 @@ std::string RawExchange(int port, const std::string& raw, int timeout_ms) {
     if (n <= 0) break;  // the server may close early (413); read what it said
     sent += static_cast<std::size_t>(n);
   }
+  if (read_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(read_delay_ms));
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   char buffer[65536];

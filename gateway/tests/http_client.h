@@ -16,7 +16,10 @@ struct ClientResponse {
 };
 
 // Sends `raw` to 127.0.0.1:port and reads until the server closes or `timeout_ms` passes.
-std::string RawExchange(int port, const std::string& raw, int timeout_ms = 10000);
+// A slow reader: `receive_buffer_bytes` (SO_RCVBUF, 0 for the default) and a pause of
+// `read_delay_ms` before the first read.
+std::string RawExchange(int port, const std::string& raw, int timeout_ms = 10000,
+                        int receive_buffer_bytes = 0, int read_delay_ms = 0);
 
 // Parses every response in `raw` (pipelined responses come back concatenated).
 std::vector<ClientResponse> ParseResponses(const std::string& raw);
