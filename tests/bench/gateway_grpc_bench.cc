@@ -1,10 +1,12 @@
 // Direct-gRPC side of tests/bench/gateway_vs_grpc.sh: calls DirectoryService.GetOrgUnit from
 // `concurrency` threads (one blocking call in flight each, like wrk's connections) for
-// `duration` seconds and prints the completed-call rate.
+// `duration` seconds and prints the completed-call rate and the latency of completed calls
+// (p50, p99), for comparison with wrk's through the gateway.
 //
 //   gateway_grpc_bench <host:port> <bearer token> <org id> [concurrency=64] [seconds=10]
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -39,23 +41,31 @@ int main(int argc, char** argv) {
   std::atomic<long> failed{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
+  std::vector<std::vector<double>> latencies_ms(static_cast<std::size_t>(concurrency));
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       auto& stub = stubs[static_cast<std::size_t>(t) % stubs.size()];
       xuncha::directory::v1::GetOrgUnitRequest request;
       request.set_id(org_id);
+      auto& latencies = latencies_ms[static_cast<std::size_t>(t)];
       while (!stop.load(std::memory_order_relaxed)) {
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + token);
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
         xuncha::directory::v1::OrgUnit response;
+        auto call_start = std::chrono::steady_clock::now();
         grpc::Status status = stub->GetOrgUnit(&context, request, &response);
         if (!status.ok() && failed.fetch_add(1, std::memory_order_relaxed) == 0) {
           std::fprintf(stderr, "first error: %d %s\n", static_cast<int>(status.error_code()),
                        status.error_message().c_str());
         }
-        if (status.ok()) ok.fetch_add(1, std::memory_order_relaxed);
+        if (status.ok()) {
+          ok.fetch_add(1, std::memory_order_relaxed);
+          latencies.push_back(std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - call_start)
+                                  .count());
+        }
       }
     });
   }
@@ -63,7 +73,15 @@ int main(int argc, char** argv) {
   stop = true;
   for (auto& thread : threads) thread.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("grpc_requests=%ld grpc_errors=%ld grpc_rps=%.1f\n", ok.load(), failed.load(),
-              ok.load() / elapsed);
+  std::vector<double> all;
+  for (const auto& latencies : latencies_ms)
+    all.insert(all.end(), latencies.begin(), latencies.end());
+  std::sort(all.begin(), all.end());
+  auto percentile = [&](double p) {
+    return all.empty() ? 0.0
+                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+  };
+  std::printf("grpc_requests=%ld grpc_errors=%ld grpc_rps=%.1f p50=%.2fms p99=%.2fms\n", ok.load(),
+              failed.load(), ok.load() / elapsed, percentile(0.50), percentile(0.99));
   return failed.load() > 0 && ok.load() == 0 ? 1 : 0;
 }
