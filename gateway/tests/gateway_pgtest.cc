@@ -40,8 +40,10 @@ std::string Field(const std::string& json, const std::string& key) {
 // The directory service as a child process.
 class DirectoryProcess {
  public:
-  DirectoryProcess(std::string db_url, std::string key_dir)
-      : db_url_(std::move(db_url)), key_dir_(std::move(key_dir)) {}
+  DirectoryProcess(std::string db_url, std::string key_dir, std::string private_key_file)
+      : db_url_(std::move(db_url)),
+        key_dir_(std::move(key_dir)),
+        private_key_file_(std::move(private_key_file)) {}
   ~DirectoryProcess() { Stop(); }
 
   bool Start() {
@@ -50,7 +52,7 @@ class DirectoryProcess {
     return process_.Start(
                {XUNCHA_DIRECTORY_BINARY, "--listen=" + address, "--db_url=" + db_url_,
                 "--redis=" + xuncha::testing::RedisAddress(),
-                "--token_private_key_file=" + key_dir_ + "/private.pem",
+                "--token_private_key_file=" + private_key_file_,
                 std::string("--admin_password=") + kAdminPassword, "--password_hash=fast"},
                key_dir_ + "/directory.log") &&
            xuncha::testing::WaitForServing(address, 30000);
@@ -64,6 +66,7 @@ class DirectoryProcess {
  private:
   std::string db_url_;
   std::string key_dir_;
+  std::string private_key_file_;
   int port_ = 0;
   xuncha::testing::ChildProcess process_;
 };
@@ -72,11 +75,11 @@ class GatewayEnv {
  public:
   GatewayEnv() {
     key_dir_ = xuncha::testing::MakeTempDir();
-    auto keys = xuncha::GenerateEd25519KeyPair();
+    auto keys = xuncha::testing::WriteTokenKeys(key_dir_);
     EXPECT_TRUE(keys.ok()) << keys.status();
-    xuncha::testing::WriteFile(key_dir_ + "/private.pem", keys->private_pem);
-    xuncha::testing::WriteFile(key_dir_ + "/public.pem", keys->public_pem);
-    directory_ = std::make_unique<DirectoryProcess>(db_.url(), key_dir_);
+    if (keys.ok()) public_key_file_ = keys->public_key_file;
+    directory_ = std::make_unique<DirectoryProcess>(db_.url(), key_dir_,
+                                                    keys.ok() ? keys->private_key_file : "");
     started_ = directory_->Start();
   }
 
@@ -85,7 +88,7 @@ class GatewayEnv {
     std::map<std::string, std::string> values = {
         {"http_listen", "127.0.0.1:0"},
         {"directory_addr", "127.0.0.1:" + std::to_string(directory_->port())},
-        {"token_public_key_file", key_dir_ + "/public.pem"},
+        {"token_public_key_file", public_key_file_},
         {"redis", xuncha::testing::RedisAddress()},
         {"rate_limit_key_prefix", xuncha::testing::UniqueName("gwtest") + ":"},
         {"rate_limit_address_rps", "100000"},
@@ -111,6 +114,7 @@ class GatewayEnv {
  private:
   xuncha::testing::TestDatabase db_;
   std::string key_dir_;
+  std::string public_key_file_;
   std::unique_ptr<DirectoryProcess> directory_;
   bool started_ = false;
 };

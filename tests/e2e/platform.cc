@@ -83,10 +83,8 @@ bool Platform::StartService(const std::string& name, std::vector<std::string> ex
 }
 
 bool Platform::Start() {
-  auto keys = GenerateEd25519KeyPair();
+  auto keys = testing::WriteTokenKeys(dir_);
   if (!keys.ok()) return false;
-  testing::WriteFile(dir_ + "/token.pem", keys->private_pem);
-  testing::WriteFile(dir_ + "/token.pub", keys->public_pem);
   if (sodium_init() < 0) return false;
   std::string petition_public(crypto_box_PUBLICKEYBYTES, '\0');
   std::string petition_secret(crypto_box_SECRETKEYBYTES, '\0');
@@ -109,8 +107,8 @@ bool Platform::Start() {
       return false;
     }
   }
-  const std::string verify = "--token_public_key_file=" + dir_ + "/token.pub";
-  if (!StartService("directory", {"--token_private_key_file=" + dir_ + "/token.pem",
+  const std::string verify = "--token_public_key_file=" + keys->public_key_file;
+  if (!StartService("directory", {"--token_private_key_file=" + keys->private_key_file,
                                   "--admin_password=" + admin_password_, "--password_hash=fast"})) {
     return false;
   }

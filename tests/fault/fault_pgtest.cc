@@ -66,9 +66,9 @@ class Platform {
   Platform(std::string db_url, std::string redis)
       : db_url_(std::move(db_url)), redis_(std::move(redis)) {
     dir_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    testing::WriteFile(dir_ + "/key.pem", keys->private_pem);
-    testing::WriteFile(dir_ + "/key.pub", keys->public_pem);
+    auto keys = testing::WriteTokenKeys(dir_);
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    if (keys.ok()) keys_ = *std::move(keys);
     grpc_port_ = testing::FreePort();
     http_port_ = testing::FreePort();
     stream_prefix_ = testing::UniqueName("fault:");
@@ -78,7 +78,7 @@ class Platform {
     bool started =
         directory_.Start({XUNCHA_DIRECTORY_BIN, absl::StrCat("--listen=127.0.0.1:", grpc_port_),
                           "--db_url=" + db_url_, "--redis=" + redis_,
-                          "--token_private_key_file=" + dir_ + "/key.pem",
+                          "--token_private_key_file=" + keys_.private_key_file,
                           std::string("--admin_password=") + kAdminPassword, "--password_hash=fast",
                           "--db_statement_timeout=2s", "--event_stream_prefix=" + stream_prefix_},
                          dir_ + "/directory.log");
@@ -89,7 +89,7 @@ class Platform {
   bool StartGateway() {
     bool started = gateway_.Start(
         {XUNCHA_GATEWAY_BIN, absl::StrCat("--http_listen=127.0.0.1:", http_port_),
-         "--directory_addr=" + grpc_address(), "--token_public_key_file=" + dir_ + "/key.pub",
+         "--directory_addr=" + grpc_address(), "--token_public_key_file=" + keys_.public_key_file,
          "--redis=" + redis_, "--rate_limit_address_rps=0", "--rate_limit_principal_rps=0",
          "--default_deadline=5s"},
         dir_ + "/gateway.log");
@@ -131,6 +131,7 @@ class Platform {
 
  private:
   std::string db_url_, redis_, dir_, stream_prefix_;
+  testing::TokenKeys keys_;
   int grpc_port_ = 0, http_port_ = 0;
   ChildProcess directory_, gateway_;
 };

@@ -50,12 +50,9 @@ class CluesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(dir_ + "/public.pem", keys->public_pem);
-    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-    ASSERT_TRUE(signer.ok());
-    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    auto keys = testing::WriteTokenKeys(dir_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     stream_prefix_ = testing::UniqueName("test:");
     StartService({});
     redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(testing::RedisAddress()));
@@ -73,7 +70,7 @@ class CluesTest : public ::testing::Test {
                                      "--listen=" + address_,
                                      "--db_url=" + db_.url(),
                                      "--redis=" + testing::RedisAddress(),
-                                     "--token_public_key_file=" + dir_ + "/public.pem",
+                                     "--token_public_key_file=" + keys_.public_key_file,
                                      "--event_stream_prefix=" + stream_prefix_};
     args.insert(args.end(), extra.begin(), extra.end());
     ASSERT_TRUE(process_.Start(args, dir_ + "/clues.log"));
@@ -101,7 +98,7 @@ class CluesTest : public ::testing::Test {
     c.set_person_id(person_id);
     c.set_unit_id(unit_id);
     c.set_unit_path(unit_path);
-    auto token = signer_->Sign(c, absl::Now(), absl::Hours(1));
+    auto token = keys_.signer->Sign(c, absl::Now(), absl::Hours(1));
     EXPECT_TRUE(token.ok());
     return {*token, Principal::FromClaims(c).ActorLabel()};
   }
@@ -312,7 +309,7 @@ class CluesTest : public ::testing::Test {
   std::string address_;
   std::string stream_prefix_;
   ChildProcess process_;
-  std::unique_ptr<TokenSigner> signer_;
+  testing::TokenKeys keys_;
   std::unique_ptr<v1::CluesService::Stub> stub_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<PgPool> pool_;
@@ -412,7 +409,7 @@ TEST_F(CluesTest, OverdueReferralsAreRemindedOnceWhateverTheScansAndReplicas) {
   ASSERT_TRUE(
       second.Start({XUNCHA_CLUES_BIN, absl::StrCat("--listen=127.0.0.1:", testing::FreePort()),
                     "--db_url=" + db_.url(), "--redis=" + testing::RedisAddress(),
-                    "--token_public_key_file=" + dir_ + "/public.pem",
+                    "--token_public_key_file=" + keys_.public_key_file,
                     "--event_stream_prefix=" + stream_prefix_, "--reminder_scan_interval=100ms"},
                    dir_ + "/clues2.log"));
   std::vector<StreamEvent> overdue;

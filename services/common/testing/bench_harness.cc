@@ -12,17 +12,15 @@ namespace xuncha::testing {
 
 bool BenchService::Start(const std::string& binary, const std::string& name) {
   tmp = MakeTempDir();
-  auto keys = GenerateEd25519KeyPair();
+  auto keys = WriteTokenKeys(tmp);
   if (!keys.ok()) return false;
-  auto made = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-  if (!made.ok()) return false;
-  signer.emplace(*std::move(made));
-  WriteFile(tmp + "/pub.pem", keys->public_pem);
+  signer = keys->signer;
   address = absl::StrCat("127.0.0.1:", FreePort());
-  if (!process.Start({binary, "--listen=" + address, "--db_url=" + db.url(),
-                      "--redis=" + RedisAddress(), "--token_public_key_file=" + tmp + "/pub.pem",
-                      "--event_stream_prefix=" + UniqueName("bench:")},
-                     absl::StrCat(tmp, "/", name, ".log")) ||
+  if (!process.Start(
+          {binary, "--listen=" + address, "--db_url=" + db.url(), "--redis=" + RedisAddress(),
+           "--token_public_key_file=" + keys->public_key_file,
+           "--event_stream_prefix=" + UniqueName("bench:")},
+          absl::StrCat(tmp, "/", name, ".log")) ||
       !WaitForServing(address, 30000)) {
     std::fprintf(stderr, "%s did not start; log in %s\n", name.c_str(), tmp.c_str());
     return false;

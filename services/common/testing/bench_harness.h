@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,7 +19,7 @@ struct BenchService {
   std::string tmp;      // the service's log and key live here
   std::string address;  // 127.0.0.1:port
   ChildProcess process;
-  std::optional<TokenSigner> signer;  // signs tokens the service accepts
+  std::shared_ptr<const TokenSigner> signer;  // signs tokens the service accepts
 
   // Starts `binary` (label `name` for its log) and waits until it serves; false with a message
   // on stderr when it does not.

@@ -60,6 +60,20 @@ void WriteFile(const std::string& path, const std::string& content) {
   out << content;
 }
 
+absl::StatusOr<TokenKeys> WriteTokenKeys(const std::string& dir) {
+  auto pair = GenerateEd25519KeyPair();
+  if (!pair.ok()) return pair.status();
+  auto signer = TokenSigner::FromPrivatePem(pair->private_pem, "xuncha");
+  if (!signer.ok()) return signer.status();
+  TokenKeys keys;
+  keys.private_key_file = dir + "/token-private.pem";
+  keys.public_key_file = dir + "/token-public.pem";
+  WriteFile(keys.private_key_file, pair->private_pem);
+  WriteFile(keys.public_key_file, pair->public_pem);
+  keys.signer = std::make_shared<const TokenSigner>(*std::move(signer));
+  return keys;
+}
+
 TestDatabase::TestDatabase() : name_(UniqueName("xt_")) {
   pqxx::connection admin(PgAdminUrl());
   pqxx::nontransaction tx(admin);

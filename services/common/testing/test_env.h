@@ -2,7 +2,11 @@
 // them. A test that needs them and does not find them fails: it never skips silently.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "absl/status/statusor.h"
+#include "xuncha/auth.h"
 
 namespace xuncha::testing {
 
@@ -17,6 +21,16 @@ std::string UniqueName(const std::string& prefix);
 // A fresh directory under TMPDIR, removed by the OS cleanup of the harness's temp dir.
 std::string MakeTempDir();
 void WriteFile(const std::string& path, const std::string& content);
+
+// A token key pair made for one test (keys are never committed), written to `dir` as
+// token-private.pem and token-public.pem, and a signer (issuer "xuncha") for tests that mint
+// their own tokens.
+struct TokenKeys {
+  std::string private_key_file;  // for the directory's --token_private_key_file
+  std::string public_key_file;   // for everyone's --token_public_key_file
+  std::shared_ptr<const TokenSigner> signer;
+};
+absl::StatusOr<TokenKeys> WriteTokenKeys(const std::string& dir);
 
 // A database created for one test binary or fixture and dropped afterwards.
 class TestDatabase {

@@ -26,9 +26,9 @@ class DirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(dir_ + "/key.pem", keys->private_pem);
+    auto keys = testing::WriteTokenKeys(dir_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     admin_password_ = testing::UniqueName("admin-password-");
     stream_prefix_ = testing::UniqueName("test:");
     StartService();
@@ -38,7 +38,7 @@ class DirectoryTest : public ::testing::Test {
     address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
     ASSERT_TRUE(process_.Start(
         {XUNCHA_DIRECTORY_BIN, "--listen=" + address_, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + dir_ + "/key.pem",
+         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + keys_.private_key_file,
          "--admin_password=" + admin_password_, "--password_hash=fast", "--login_max_failures=3",
          "--event_stream_prefix=" + stream_prefix_},
         dir_ + "/directory.log"));
@@ -148,6 +148,7 @@ class DirectoryTest : public ::testing::Test {
 
   testing::TestDatabase db_;
   std::string dir_, admin_password_, stream_prefix_, address_;
+  testing::TokenKeys keys_;
   ChildProcess process_;
   std::unique_ptr<v1::DirectoryService::Stub> stub_;
 };
@@ -532,7 +533,7 @@ TEST_F(DirectoryTest, OrgUnitChangesReachEveryReplica) {
   const std::string replica_address = absl::StrCat("127.0.0.1:", testing::FreePort());
   ASSERT_TRUE(replica.Start(
       {XUNCHA_DIRECTORY_BIN, "--listen=" + replica_address, "--db_url=" + db_.url(),
-       "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + dir_ + "/key.pem",
+       "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + keys_.private_key_file,
        "--password_hash=fast", "--event_stream_prefix=" + stream_prefix_},
       dir_ + "/replica.log"));
   ASSERT_TRUE(testing::WaitForServing(replica_address, 20000))

@@ -41,12 +41,9 @@ class FieldworkTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
     dir_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(dir_ + "/public.pem", keys->public_pem);
-    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-    ASSERT_TRUE(signer.ok());
-    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    auto keys = testing::WriteTokenKeys(dir_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     // The office's petition key pair: only the public half goes to the service.
     petition_public_.resize(crypto_box_PUBLICKEYBYTES);
     petition_secret_.resize(crypto_box_SECRETKEYBYTES);
@@ -57,7 +54,7 @@ class FieldworkTest : public ::testing::Test {
     address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
     ASSERT_TRUE(process_.Start(
         {XUNCHA_FIELDWORK_BIN, "--listen=" + address_, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + dir_ + "/public.pem",
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + keys_.public_key_file,
          "--petition_public_key_file=" + dir_ + "/petition.pub",
          "--evidence_dir=" + dir_ + "/evidence", "--evidence_max_bytes=1000",
          "--event_stream_prefix=" + stream_prefix_},
@@ -82,7 +79,8 @@ class FieldworkTest : public ::testing::Test {
   std::string Token(const std::string& office_id, const std::string& office_path,
                     std::vector<std::string> roles, const std::string& person_id = "",
                     const std::string& unit_path = "") {
-    return testing::SignUserToken(*signer_, office_id, office_path, roles, person_id, unit_path);
+    return testing::SignUserToken(*keys_.signer, office_id, office_path, roles, person_id,
+                                  unit_path);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
@@ -225,7 +223,7 @@ class FieldworkTest : public ::testing::Test {
   testing::TestDatabase db_;
   std::string dir_, stream_prefix_, address_;
   ChildProcess process_;
-  std::unique_ptr<TokenSigner> signer_;
+  testing::TokenKeys keys_;
   std::unique_ptr<v1::FieldworkService::Stub> stub_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<PgPool> pool_;

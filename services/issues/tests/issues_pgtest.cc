@@ -46,19 +46,16 @@ class IssuesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(dir_ + "/public.pem", keys->public_pem);
-    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-    ASSERT_TRUE(signer.ok());
-    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    auto keys = testing::WriteTokenKeys(dir_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     stream_prefix_ = testing::UniqueName("test:");
     address_ = absl::StrCat("127.0.0.1:", testing::FreePort());
     std::vector<std::string> argv = {XUNCHA_ISSUES_BIN,
                                      "--listen=" + address_,
                                      "--db_url=" + db_.url(),
                                      "--redis=" + testing::RedisAddress(),
-                                     "--token_public_key_file=" + dir_ + "/public.pem",
+                                     "--token_public_key_file=" + keys_.public_key_file,
                                      "--event_stream_prefix=" + stream_prefix_};
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     service_argv_ = argv;
@@ -85,7 +82,8 @@ class IssuesTest : public ::testing::Test {
   std::string Token(const std::string& office_id, const std::string& office_path,
                     std::vector<std::string> roles, const std::string& person_id = "",
                     const std::string& unit_path = "") {
-    return testing::SignUserToken(*signer_, office_id, office_path, roles, person_id, unit_path);
+    return testing::SignUserToken(*keys_.signer, office_id, office_path, roles, person_id,
+                                  unit_path);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token,
@@ -260,7 +258,7 @@ class IssuesTest : public ::testing::Test {
   testing::TestDatabase db_;
   std::string dir_, stream_prefix_, address_;
   ChildProcess process_;
-  std::unique_ptr<TokenSigner> signer_;
+  testing::TokenKeys keys_;
   std::unique_ptr<v1::IssuesService::Stub> stub_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<PgPool> pool_;

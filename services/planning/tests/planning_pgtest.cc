@@ -32,10 +32,8 @@ class PlanningTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tmp_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(tmp_ + "/key.pem", keys->private_pem);
-    testing::WriteFile(tmp_ + "/pub.pem", keys->public_pem);
+    auto keys = testing::WriteTokenKeys(tmp_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
     admin_password_ = testing::UniqueName("admin-password-");
     prefix_ = testing::UniqueName("test:");
     // Both services share one database, as in production. The common migrator creates ltree
@@ -55,7 +53,7 @@ class PlanningTest : public ::testing::Test {
     const std::string dir_address = absl::StrCat("127.0.0.1:", testing::FreePort());
     ASSERT_TRUE(directory_.Start(
         {XUNCHA_DIRECTORY_BIN, "--listen=" + dir_address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + tmp_ + "/key.pem",
+         "--redis=" + testing::RedisAddress(), "--token_private_key_file=" + keys->private_key_file,
          "--admin_password=" + admin_password_, "--password_hash=fast",
          "--event_stream_prefix=" + prefix_},
         tmp_ + "/directory.log"));
@@ -64,7 +62,7 @@ class PlanningTest : public ::testing::Test {
     const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
     ASSERT_TRUE(planning_.Start(
         {XUNCHA_PLANNING_BIN, "--listen=" + address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + keys->public_key_file,
          "--directory_addr=" + dir_address, "--event_stream_prefix=" + prefix_},
         tmp_ + "/planning.log"));
     ASSERT_TRUE(testing::WaitForServing(address, 20000))

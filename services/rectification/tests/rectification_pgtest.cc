@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -59,13 +60,9 @@ class RectificationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tmp_ = testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    testing::WriteFile(tmp_ + "/key.pem", keys->private_pem);
-    testing::WriteFile(tmp_ + "/pub.pem", keys->public_pem);
-    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-    ASSERT_TRUE(signer.ok());
-    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    auto keys = testing::WriteTokenKeys(tmp_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     prefix_ = testing::UniqueName("test:");
     StartService();
     redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(testing::RedisAddress()));
@@ -97,7 +94,7 @@ class RectificationTest : public ::testing::Test {
                                      "--listen=" + address,
                                      "--db_url=" + db_.url(),
                                      "--redis=" + testing::RedisAddress(),
-                                     "--token_public_key_file=" + tmp_ + "/pub.pem",
+                                     "--token_public_key_file=" + keys_.public_key_file,
                                      "--event_stream_prefix=" + prefix_};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     ASSERT_TRUE(service_.Start(args, tmp_ + "/rectification.log"));
@@ -134,7 +131,8 @@ class RectificationTest : public ::testing::Test {
   std::string Token(const std::string& office_id, const std::string& office_path,
                     std::vector<std::string> roles, const std::string& person_id = "",
                     const std::string& unit_path = "") {
-    return testing::SignUserToken(*signer_, office_id, office_path, roles, person_id, unit_path);
+    return testing::SignUserToken(*keys_.signer, office_id, office_path, roles, person_id,
+                                  unit_path);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
@@ -262,7 +260,7 @@ class RectificationTest : public ::testing::Test {
   testing::TestDatabase db_;
   std::vector<std::string> extra_args_;  // more flags for the service (set before SetUp)
   std::string tmp_, prefix_;
-  std::unique_ptr<TokenSigner> signer_;
+  testing::TokenKeys keys_;
   ChildProcess service_;
   std::unique_ptr<v1::RectificationService::Stub> stub_;
   std::unique_ptr<RedisClient> redis_;
@@ -703,7 +701,7 @@ TEST_F(RectificationTest, TwoReplicasEmitEachReminderOncePerState) {
     const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
     ASSERT_TRUE(replicas[i].Start(
         {XUNCHA_RECTIFICATION_BIN, "--listen=" + address, "--db_url=" + db_.url(),
-         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + tmp_ + "/pub.pem",
+         "--redis=" + testing::RedisAddress(), "--token_public_key_file=" + keys_.public_key_file,
          "--event_stream_prefix=" + prefix_, "--reminder_scan_interval=50ms"},
         absl::StrCat(tmp_, "/replica", i, ".log")));
   }
@@ -879,6 +877,17 @@ class ItemTalliesTest : public RectificationTest {
  protected:
   ItemTalliesTest() { extra_args_ = {"--stats_fold_interval=1h"}; }
 
+  // The service folds once when it starts, and under load that first fold can come after the
+  // test's first changes. Holding the lock the service's fold tries for (TryScanLock) makes the
+  // service skip every fold until ReleaseFoldLock().
+  void SetUp() override {
+    fold_lock_.emplace(db_.url());
+    pqxx::nontransaction tx(*fold_lock_);
+    tx.exec("SELECT pg_advisory_lock(hashtext('rectification.item_tallies'))");
+    RectificationTest::SetUp();
+  }
+  void ReleaseFoldLock() { fold_lock_.reset(); }  // the session's lock goes with it
+
   // A fold as the service's on `day`: the summary's overdue counts move to that day.
   int Fold(absl::CivilDay day = TodayInChina()) {
     auto folded = pool_->TransactWith<int>(
@@ -976,6 +985,7 @@ class ItemTalliesTest : public RectificationTest {
   }
 
   std::string city_round_, county_round_;
+  std::optional<pqxx::connection> fold_lock_;
 };
 
 TEST_F(ItemTalliesTest, SummaryMatchesARecountThroughTheLifecycle) {
@@ -1113,11 +1123,12 @@ TEST_F(ItemTalliesTest, SummaryMatchesARecountThroughTheLifecycle) {
   // deltas of a change made through the RPC, and the answers stay the same.
   ASSERT_TRUE(Plan(ac.items(3).id(), "2025-06-04", county_liaison, &item).ok());
   EXPECT_GT(Deltas(), 0);
+  ReleaseFoldLock();
   ChildProcess replica;
   ASSERT_TRUE(replica.Start(
       {XUNCHA_RECTIFICATION_BIN, "--listen=127.0.0.1:" + absl::StrCat(testing::FreePort()),
        "--db_url=" + db_.url(), "--redis=" + testing::RedisAddress(),
-       "--token_public_key_file=" + tmp_ + "/pub.pem", "--event_stream_prefix=" + prefix_,
+       "--token_public_key_file=" + keys_.public_key_file, "--event_stream_prefix=" + prefix_,
        "--stats_fold_interval=50ms"},
       tmp_ + "/replica.log"));
   for (int i = 0; i < 400 && Deltas() > 0; ++i) absl::SleepFor(absl::Milliseconds(50));

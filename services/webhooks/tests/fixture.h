@@ -31,12 +31,9 @@ class WebhooksFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = xuncha::testing::MakeTempDir();
-    auto keys = GenerateEd25519KeyPair();
-    ASSERT_TRUE(keys.ok());
-    xuncha::testing::WriteFile(dir_ + "/public.pem", keys->public_pem);
-    auto signer = TokenSigner::FromPrivatePem(keys->private_pem, "xuncha");
-    ASSERT_TRUE(signer.ok());
-    signer_ = std::make_unique<TokenSigner>(std::move(signer).value());
+    auto keys = xuncha::testing::WriteTokenKeys(dir_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
     stream_prefix_ = xuncha::testing::UniqueName("test:");
     redis_ = std::make_unique<RedisClient>(*ParseRedisAddress(xuncha::testing::RedisAddress()));
     PgPoolOptions o;
@@ -57,7 +54,7 @@ class WebhooksFixture : public ::testing::Test {
                                      "--listen=" + address_,
                                      "--db_url=" + db_.url(),
                                      "--redis=" + xuncha::testing::RedisAddress(),
-                                     "--token_public_key_file=" + dir_ + "/public.pem",
+                                     "--token_public_key_file=" + keys_.public_key_file,
                                      "--event_stream_prefix=" + stream_prefix_,
                                      "--webhook_poll_interval=100ms",
                                      "--webhook_backoff_base=200ms",
@@ -83,7 +80,7 @@ class WebhooksFixture : public ::testing::Test {
     c.set_office_path(office_path);
     for (const auto& r : roles) c.add_roles(r);
     for (const auto& s : scopes) c.add_scopes(s);
-    auto token = signer_->Sign(c, absl::Now(), absl::Hours(1));
+    auto token = keys_.signer->Sign(c, absl::Now(), absl::Hours(1));
     EXPECT_TRUE(token.ok());
     return *token;
   }
@@ -165,7 +162,7 @@ class WebhooksFixture : public ::testing::Test {
 
   xuncha::testing::TestDatabase db_;
   std::string dir_;
-  std::unique_ptr<TokenSigner> signer_;
+  xuncha::testing::TokenKeys keys_;
   std::string stream_prefix_;
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<PgPool> pool_;
