@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "xuncha/crypto.h"
 #include "xuncha/log.h"
 #include "xuncha/pg.h"
@@ -25,6 +27,30 @@ namespace {
 // One lock for every schema: migrations also create shared extensions (ltree), and two
 // services creating the same extension at once would race.
 constexpr int64_t kMigrationLockKey = 0x78756e636861;  // "xuncha"
+
+constexpr absl::string_view kVacuumDirective = "-- vacuum after commit:";
+
+// The tables named by `kVacuumDirective` lines; each must be a plain lower-case identifier.
+absl::StatusOr<std::vector<std::string>> VacuumDirectives(absl::string_view name,
+                                                          absl::string_view sql) {
+  std::vector<std::string> tables;
+  for (absl::string_view line : absl::StrSplit(sql, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, kVacuumDirective)) continue;
+    for (absl::string_view table : absl::StrSplit(line, ',')) {
+      table = absl::StripAsciiWhitespace(table);
+      if (table.empty() || !std::all_of(table.begin(), table.end(), [](char ch) {
+            return absl::ascii_islower(ch) || absl::ascii_isdigit(ch) || ch == '_';
+          })) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("migration file '", name, "': '", kVacuumDirective,
+                         "' must list table names (lower case, digits, _), separated by commas"));
+      }
+      tables.emplace_back(table);
+    }
+  }
+  return tables;
+}
 
 }  // namespace
 
@@ -49,6 +75,7 @@ absl::StatusOr<std::vector<Migration>> ParseMigrations(const EmbeddedFileList& f
     }
     m.name = std::string(name);
     m.sql = file.content;
+    ASSIGN_OR_RETURN(m.vacuum_after_commit, VacuumDirectives(name, m.sql));
     out.push_back(std::move(m));
   }
   std::sort(out.begin(), out.end(),
@@ -126,6 +153,13 @@ absl::StatusOr<int> ApplyMigrations(PgPool& pool, absl::string_view schema,
       tx.commit();
       ++applied;
       log::Info("migration applied", {{"schema", schema}, {"migration", m.name}});
+      // An error here (a misspelt table) fails the start as a failed migration would, but the
+      // migration itself stays applied; its table is then as autovacuum leaves it.
+      for (const std::string& table : m.vacuum_after_commit) {
+        exec(absl::StrCat("VACUUM (ANALYZE) ", qschema, ".", c.quote_name(table)));
+        log::Info("table vacuumed after migration",
+                  {{"schema", schema}, {"migration", m.name}, {"table", table}});
+      }
     }
   } catch (const std::exception& e) {
     status = StatusFromPgException(e);

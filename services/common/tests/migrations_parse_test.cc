@@ -26,6 +26,22 @@ TEST(MigrationsParseTest, RejectsBadNamesAndDuplicates) {
   EXPECT_FALSE(ParseMigrations({zero, 1}).ok());
 }
 
+TEST(MigrationsParseTest, ReadsVacuumDirectives) {
+  EmbeddedFile files[] = {
+      {"0001_a.sql", "ALTER TABLE a ADD COLUMN x int;\n-- vacuum after commit: a, b_2\n"},
+      {"0002_b.sql", "-- vacuum is not a directive here\nSELECT 1;"}};
+  auto parsed = ParseMigrations({files, 2});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ((*parsed)[0].vacuum_after_commit, (std::vector<std::string>{"a", "b_2"}));
+  EXPECT_TRUE((*parsed)[1].vacuum_after_commit.empty());
+  EmbeddedFile bad[] = {{"0001_a.sql", "-- vacuum after commit: a; DROP TABLE b"}};
+  auto refused = ParseMigrations({bad, 1});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("0001_a.sql"), absl::string_view::npos);
+  EmbeddedFile empty[] = {{"0001_a.sql", "-- vacuum after commit:"}};
+  EXPECT_FALSE(ParseMigrations({empty, 1}).ok());
+}
+
 TEST(MigrationsParseTest, CommonMigrationsAreEmbedded) {
   auto parsed = ParseMigrations(CommonMigrations());
   ASSERT_TRUE(parsed.ok());

@@ -61,6 +61,34 @@ TEST(MigrationsPgTest, FailedMigrationLeavesNothingHalfApplied) {
   EXPECT_TRUE(ApplyMigrations(pool, "svc", "svc", {kFiles, 0}).ok());
 }
 
+// A migration that rewrites a table names it for VACUUM (ANALYZE) after commit: the rewritten
+// table's pages are all-visible again, so index-only scans need no heap fetches.
+TEST(MigrationsPgTest, NamedTablesAreVacuumedAfterCommit) {
+  testing::TestDatabase db;
+  PgPool pool(Options(db.url()));
+  EmbeddedFile files[] = {
+      {"0001_items.sql",
+       "CREATE TABLE items (id bigserial PRIMARY KEY, body text NOT NULL) "
+       "WITH (autovacuum_enabled = false);"  // only the runner vacuums it
+       "INSERT INTO items (body) SELECT 'x' || g FROM generate_series(1, 5000) g;"},
+      {"0002_rewrite.sql",
+       "ALTER TABLE items ADD COLUMN len int NOT NULL GENERATED ALWAYS AS (length(body)) STORED;\n"
+       "-- vacuum after commit: items\n"},
+  };
+  ASSERT_TRUE(ApplyMigrations(pool, "svc", "svc", {files, 1}).ok());
+  const std::string all_visible =
+      "SELECT relallvisible FROM pg_class WHERE oid = 'svc.items'::regclass";
+  EXPECT_EQ(Count(pool, all_visible), 0);  // freshly written: nothing marked all-visible yet
+  ASSERT_TRUE(ApplyMigrations(pool, "svc", "svc", {files, 2}).ok());
+  EXPECT_GT(Count(pool, all_visible), 0);
+  EXPECT_GT(Count(pool,
+                  "SELECT count(*) FROM pg_stats WHERE schemaname = 'svc' AND "
+                  "tablename = 'items' AND attname = 'len'"),
+            0);  // analysed too
+  EmbeddedFile misspelt[] = {{"0003_oops.sql", "SELECT 1;\n-- vacuum after commit: itemz\n"}};
+  EXPECT_FALSE(ApplyMigrations(pool, "svc", "svc", {misspelt, 1}).ok());
+}
+
 TEST(MigrationsPgTest, TwoProcessesStartingAtOnceApplyEachFileOnce) {
   testing::TestDatabase db;
   const std::string url = db.url();

@@ -1,6 +1,13 @@
 // Schema migrations: `NNNN_title.sql` files applied in order at start-up, each in its own
 // transaction, under one advisory lock so that replicas starting together do not race, and
 // recorded with a checksum in `<schema>.schema_migrations`.
+//
+// A line `-- vacuum after commit: <table>[, <table>…]` in a file has the runner VACUUM (ANALYZE)
+// those tables of the schema once the file is committed (VACUUM cannot run inside its
+// transaction). For migrations that rewrite a table (ALTER TABLE … ADD COLUMN … STORED, a
+// column type change): the rewritten table has an empty visibility map until vacuumed, so the
+// planner gives up index-only scans, and autovacuum may not get to a rarely written table for
+// a long time.
 #pragma once
 
 #include <string>
@@ -18,6 +25,7 @@ struct Migration {
   int version = 0;
   std::string name;
   absl::string_view sql;
+  std::vector<std::string> vacuum_after_commit;  // table names, from the directive above
 };
 
 // Parses and orders the files; INVALID_ARGUMENT for a bad name or a repeated version.
