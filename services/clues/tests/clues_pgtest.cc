@@ -576,6 +576,54 @@ TEST_F(CluesTest, LiaisonAndUnrelatedOfficeAreRefusedOnEveryRoute) {
   EXPECT_EQ(AuditRows(draft.id(), "clue.read"), 0);
 }
 
+// The backlog reads counts a trigger keeps (migration 0008); they must equal a count of the
+// clues themselves after every kind of change: new, approved, referred, acknowledged, disposed.
+TEST_F(CluesTest, BacklogCountsEqualACountOfTheClues) {
+  constexpr char kGroups[] =
+      "office_path::text, state, office_id, has_referral, receiving_unit_id, "
+      "receiving_unit_name, referral_date, feedback_deadline";
+  auto rows = [&](const std::string& sql) {
+    return pool_
+        ->TransactWith<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+          std::string out;
+          for (const auto& row : tx.exec(sql)) {
+            for (const auto& field : row) absl::StrAppend(&out, field.c_str(), "|");
+            out += "\n";
+          }
+          return out;
+        })
+        .value_or("error");
+  };
+  auto expect_counts_match = [&](const std::string& when) {
+    const std::string recount = rows(absl::StrCat(
+        "SELECT ", kGroups, ", count(*) FROM clues GROUP BY ", kGroups, " ORDER BY ", kGroups));
+    const std::string kept = rows(absl::StrCat("SELECT ", kGroups, ", n FROM clue_backlog_counts",
+                                               " WHERE n > 0 ORDER BY ", kGroups));
+    EXPECT_EQ(kept, recount) << when;
+    EXPECT_NE(recount, "") << when;
+  };
+  const Clue a = Create(member_, NewClue(Clue::CITY_MANAGED));
+  const Clue b = Create(member_, NewClue(Clue::COUNTY_MANAGED));
+  const Clue c = Create(member_, NewClue(Clue::COUNTY_MANAGED));
+  expect_counts_match("three drafts");
+  for (const Clue* clue : {&a, &b, &c}) ASSERT_TRUE(Approve(county_leader_, clue->id()).ok());
+  expect_counts_match("approved");
+  ASSERT_TRUE(Refer(county_leader_, a.id()).ok());
+  ASSERT_TRUE(Refer(county_leader_, b.id()).ok());
+  expect_counts_match("two referred");
+  ASSERT_TRUE(Acknowledge(case_system_, a.id()).ok());  // the city commission receives a
+  expect_counts_match("one acknowledged");
+  ASSERT_TRUE(Dispose(case_system_, a.id()).ok());
+  expect_counts_match("one disposed");
+  v1::GetClueBacklogRequest request;
+  request.set_org("c1");
+  v1::ClueBacklog backlog;
+  ASSERT_TRUE(stub_->GetClueBacklog(Ctx(city_staff_).get(), request, &backlog).ok());
+  EXPECT_EQ(backlog.total().open(), 2);  // b (referred) and c (approved); a is disposed
+  EXPECT_EQ(backlog.total().not_referred(), 1);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM clue_backlog_counts WHERE n < 0"), 0);
+}
+
 TEST_F(CluesTest, CaseSystemDisposesButCannotListOrReachOtherClues) {
   const Clue mine = Create(member_, NewClue(Clue::CITY_MANAGED));
   const Clue other = Create(member_, NewClue(Clue::COUNTY_MANAGED));
