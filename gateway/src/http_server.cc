@@ -356,31 +356,34 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void WriteNow(HttpResponse response) {
     auto out = ToMessage(std::move(response));
     const bool close = !out->keep_alive();
-    auto wire = std::make_shared<std::string>(Serialize(*out));
+    std::string wire = Serialize(*out);
     std::size_t sent = 0;
     beast::error_code ec;
-    while (sent < wire->size()) {
+    while (sent < wire.size()) {
       std::size_t n =
-          Lowest().socket().write_some(net::buffer(wire->data() + sent, wire->size() - sent), ec);
+          Lowest().socket().write_some(net::buffer(wire.data() + sent, wire.size() - sent), ec);
       if (ec) break;
       sent += n;
     }
     if (ec == net::error::would_block || ec == net::error::try_again) {
       ec = {};
     }
-    if (ec || (sent == wire->size() && close)) {
+    if (ec || (sent == wire.size() && close)) {
       return net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
     }
-    if (sent == wire->size()) return ReadRequest();
-    net::post(stream_.get_executor(), [self = shared_from_this(), wire, sent, close]() {
-      self->Lowest().expires_after(ToChrono(self->server_->options.write_timeout));
-      net::async_write(self->stream_, net::buffer(wire->data() + sent, wire->size() - sent),
-                       [self, wire, close](beast::error_code ec, std::size_t) {
-                         self->Lowest().expires_never();
-                         if (ec || close) return self->Close();
-                         self->ReadRequest();
-                       });
-    });
+    if (sent == wire.size()) return ReadRequest();
+    // Only now does the answer outlive this call: the unsent rest goes with the strand's write.
+    auto rest = std::make_shared<std::string>(std::move(wire));
+    net::post(
+        stream_.get_executor(), [self = shared_from_this(), wire = std::move(rest), sent, close]() {
+          self->Lowest().expires_after(ToChrono(self->server_->options.write_timeout));
+          net::async_write(self->stream_, net::buffer(wire->data() + sent, wire->size() - sent),
+                           [self, wire, close](beast::error_code ec, std::size_t) {
+                             self->Lowest().expires_never();
+                             if (ec || close) return self->Close();
+                             self->ReadRequest();
+                           });
+        });
   }
 
   // The whole message as it goes on the wire, in one piece for one send.

@@ -6,15 +6,16 @@
 //   gateway_grpc_bench <host:port> <bearer token> <org id> [concurrency=64] [seconds=10]
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "histogram.h"
 #include "xuncha/directory/v1/directory.grpc.pb.h"
 
 int main(int argc, char** argv) {
@@ -41,14 +42,14 @@ int main(int argc, char** argv) {
   std::atomic<long> failed{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
-  std::vector<std::vector<double>> latencies_ms(static_cast<std::size_t>(concurrency));
+  std::vector<xuncha::bench::LatencyHistogram> latencies(static_cast<std::size_t>(concurrency));
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       auto& stub = stubs[static_cast<std::size_t>(t) % stubs.size()];
       xuncha::directory::v1::GetOrgUnitRequest request;
       request.set_id(org_id);
-      auto& latencies = latencies_ms[static_cast<std::size_t>(t)];
+      auto& latency = latencies[static_cast<std::size_t>(t)];
       while (!stop.load(std::memory_order_relaxed)) {
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + token);
@@ -62,9 +63,10 @@ int main(int argc, char** argv) {
         }
         if (status.ok()) {
           ok.fetch_add(1, std::memory_order_relaxed);
-          latencies.push_back(std::chrono::duration<double, std::milli>(
-                                  std::chrono::steady_clock::now() - call_start)
-                                  .count());
+          latency.Record(
+              static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - call_start)
+                                             .count()));
         }
       }
     });
@@ -73,14 +75,9 @@ int main(int argc, char** argv) {
   stop = true;
   for (auto& thread : threads) thread.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  for (const auto& latencies : latencies_ms)
-    all.insert(all.end(), latencies.begin(), latencies.end());
-  std::sort(all.begin(), all.end());
-  auto percentile = [&](double p) {
-    return all.empty() ? 0.0
-                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
-  };
+  xuncha::bench::LatencyHistogram all;
+  for (const auto& latency : latencies) all.Merge(latency);
+  auto percentile = [&](double q) { return static_cast<double>(all.Percentile(q)) / 1000.0; };
   std::printf("grpc_requests=%ld grpc_errors=%ld grpc_rps=%.1f p50=%.2fms p99=%.2fms\n", ok.load(),
               failed.load(), ok.load() / elapsed, percentile(0.50), percentile(0.99));
   return failed.load() > 0 && ok.load() == 0 ? 1 : 0;

@@ -9,8 +9,8 @@
 // planner gives up index-only scans, and autovacuum may not get to a rarely written table for
 // a long time. Best effort only: VACUUM marks a page all-visible only when no older transaction
 // is still open, and services migrating at the same moment keep theirs open (the clue backlog's
-// index-only count most likely stayed slow for that reason, tests/bench/RESULTS.md). A query must not need
-// a vacuumed table to be fast.
+// index-only count most likely stayed slow for that reason, tests/bench/RESULTS.md). A query must
+// not need a vacuumed table to be fast.
 #pragma once
 
 #include <string>
