@@ -15,6 +15,13 @@ int main(int argc, char** argv) {
     xuncha::log::Error("bad configuration", {{"error", config.status().ToString()}});
     return 2;
   }
+  // The access log is a line per request; written in batches, not a write(2) each.
+  auto log_flush = config->GetDuration("log_flush_interval", absl::Milliseconds(100));
+  if (!log_flush.ok()) {
+    xuncha::log::Error("bad configuration", {{"error", log_flush.status().ToString()}});
+    return 2;
+  }
+  if (*log_flush > absl::ZeroDuration()) xuncha::log::BufferLines(*log_flush);
   auto app = xuncha::gateway::GatewayApp::Create(*config);
   if (!app.ok()) {
     xuncha::log::Error("cannot start", {{"error", app.status().ToString()}});

@@ -1,8 +1,14 @@
 #include "xuncha/log.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -97,8 +103,10 @@ void AppendJsonString(std::string& out, absl::string_view value) {
   out.push_back('"');
 }
 
-void Write(Level level, absl::string_view message, std::initializer_list<Field> fields) {
-  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+namespace {
+
+std::string FormatLine(Level level, absl::string_view message,
+                       std::initializer_list<Field> fields) {
   const std::string& service = *g_service.load(std::memory_order_acquire);
   std::string line;
   line.reserve(256);
@@ -121,8 +129,125 @@ void Write(Level level, absl::string_view message, std::initializer_list<Field> 
     AppendJsonString(line, value);
   }
   line += "}\n";
+  return line;
+}
+
+// Lines waiting to be written while BufferLines is on. Leaked on purpose: the flusher thread and
+// late loggers (static destructors, other threads at exit) may still use it.
+struct Pending {
+  // Past this the flusher is woken before its delay is up.
+  static constexpr std::size_t kWakeBytes = 64 << 10;
+  // Past this info lines are dropped (and counted): stderr is not keeping up (a stalled log
+  // collector), and a logger must neither block nor grow without bound because of it.
+  static constexpr std::size_t kMaxBytes = 8 << 20;
+
+  std::mutex mu;  // guards everything below but write_mu
+  std::string lines;
+  uint64_t dropped = 0;
+  absl::Duration delay;    // zero: buffering off, the flusher sleeps until woken
+  bool wake_now = false;   // 64 KiB are waiting
+  bool new_delay = false;  // BufferLines was called
+  std::condition_variable wake;
+  // Held while a batch is taken and written, so batches reach stderr in the order they were
+  // taken (a thread cannot take a batch and be overtaken by a later one).
+  std::mutex write_mu;
+
+  void WriteWaiting() {
+    std::lock_guard write_lock(write_mu);
+    std::string batch;
+    uint64_t lost = 0;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(lines);
+      std::swap(lost, dropped);
+    }
+    if (lost > 0) {
+      batch += FormatLine(Level::kWarning, "log lines dropped: stderr did not keep up",
+                          {{"lines", absl::StrCat(lost)}});
+    }
+    if (!batch.empty()) std::fwrite(batch.data(), 1, batch.size(), stderr);
+  }
+};
+Pending& Waiting() {
+  static Pending* pending = new Pending;
+  return *pending;
+}
+std::atomic<bool> g_buffered{false};
+
+void FlushLoop() {
+  Pending& pending = Waiting();
+  std::unique_lock lock(pending.mu);
+  for (;;) {
+    const auto woken = [&] { return pending.wake_now || pending.new_delay; };
+    bool due = false;
+    if (pending.delay > absl::ZeroDuration()) {
+      due = !pending.wake.wait_for(lock, absl::ToChronoMilliseconds(pending.delay), woken);
+    } else {
+      pending.wake.wait(lock, woken);
+    }
+    if (pending.new_delay) {
+      // Only the delay changed: start waiting anew with it, without writing early.
+      pending.new_delay = false;
+      if (!pending.wake_now && !due) continue;
+    }
+    pending.wake_now = false;
+    lock.unlock();
+    pending.WriteWaiting();
+    lock.lock();
+  }
+}
+
+}  // namespace
+
+void Write(Level level, absl::string_view message, std::initializer_list<Field> fields) {
+  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line = FormatLine(level, message, fields);
+  if (g_buffered.load(std::memory_order_relaxed)) {
+    Pending& pending = Waiting();
+    const bool write_now = level >= Level::kWarning;
+    bool wake = false;
+    {
+      std::lock_guard lock(pending.mu);
+      if (!write_now && pending.lines.size() >= Pending::kMaxBytes) {
+        ++pending.dropped;
+        return;
+      }
+      pending.lines += line;
+      if (!write_now && pending.lines.size() >= Pending::kWakeBytes && !pending.wake_now) {
+        pending.wake_now = wake = true;
+      }
+    }
+    if (write_now) {
+      pending.WriteWaiting();
+    } else if (wake) {
+      pending.wake.notify_one();
+    }
+    return;
+  }
   // One fwrite per line keeps lines whole when several threads log at once.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
+
+void BufferLines(absl::Duration max_delay) {
+  Pending& pending = Waiting();
+  const bool on = max_delay > absl::ZeroDuration();
+  {
+    std::lock_guard lock(pending.mu);
+    pending.delay = on ? max_delay : absl::ZeroDuration();
+    pending.new_delay = true;
+  }
+  if (on) {
+    static std::once_flag started;
+    std::call_once(started, [] {
+      std::thread(FlushLoop).detach();
+      std::atexit(Flush);
+    });
+  }
+  g_buffered.store(on, std::memory_order_relaxed);
+  if (!on) pending.WriteWaiting();
+  pending.wake.notify_one();
+}
+
+void Flush() { Waiting().WriteWaiting(); }
 
 }  // namespace xuncha::log

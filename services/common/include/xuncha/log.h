@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace xuncha::log {
 
@@ -22,6 +23,19 @@ void SetRequestId(absl::string_view request_id);
 absl::string_view RequestId();
 
 void Write(Level level, absl::string_view message, std::initializer_list<Field> fields = {});
+
+// By default every line is one write(2) to stderr as it is logged, on the logging thread. After
+// BufferLines(d), lines below warning are collected in memory and a background thread writes
+// them, at most `d` after they were logged, or sooner once 64 KiB are waiting. A warning or error
+// writes what is waiting and itself at once, in order. For the gateway's access log, a line per
+// request: the threads that answer clients no longer write to stderr, and a stalled reader of
+// stderr (a log collector) cannot stall them: past 8 MiB waiting, info lines are dropped and a
+// warning says how many. A crash loses at most `d` of info lines; normal exit (exit(), return
+// from main) writes them. BufferLines(absl::ZeroDuration()) writes what is waiting and goes back
+// to a write per line.
+void BufferLines(absl::Duration max_delay);
+// Writes whatever is waiting now (shutdown, tests).
+void Flush();
 
 inline void Debug(absl::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kDebug, m, f);
