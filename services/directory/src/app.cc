@@ -354,6 +354,20 @@ absl::StatusOr<v1::OrgUnit> DirectoryApp::MoveOrgUnit(const RequestContext& rc,
           absl::StrCat("new_parent: org unit ", request.new_parent(),
                        " is the unit itself or lies inside it; the tree cannot contain a cycle"));
     }
+    // Every service keeps the path of the office that owns a record with the record (DESIGN.md
+    // §3: an office above reads what offices below it own, by path). Moving an office would
+    // leave those copies pointing at its old place: the old superior office would keep reading
+    // its records and the new one would not see them. Offices therefore stay where they are;
+    // a unit without an office in its subtree moves freely. Putting a unit back under the
+    // parent it has changes nothing and stays allowed.
+    if (request.new_parent() != unit.unit.parent()) {
+      if (OfficeRef office = Repository::OfficeWithin(tx, unit.unit.path()); !office.id.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "id: org unit ", request.id(), " is or contains the seat of office ", office.id,
+            "; units holding an office cannot move, because the records of every service keep "
+            "the office's place in the tree, which decides who above may read them"));
+      }
+    }
     Repository::MoveSubtree(tx, request.id(), unit.unit.path(), request.new_parent(),
                             parent.unit.path());
     ASSIGN_OR_RETURN(StoredOrgUnit after, Repository::GetOrgUnit(tx, request.id()));

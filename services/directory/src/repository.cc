@@ -118,6 +118,16 @@ OfficeRef Repository::OwningOffice(pqxx::transaction_base& tx, const std::string
   return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
 }
 
+OfficeRef Repository::OfficeWithin(pqxx::transaction_base& tx, const std::string& path) {
+  pqxx::result r = PgExec(
+      tx,
+      "SELECT o.id::text, ou.path::text FROM offices o JOIN org_units ou ON ou.id = o.org_unit_id "
+      "WHERE ou.path <@ $1::ltree ORDER BY nlevel(ou.path), ou.path LIMIT 1",
+      path);
+  if (r.empty()) return {};
+  return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+}
+
 v1::OrgUnit Repository::InsertOrgUnit(pqxx::work& tx, const v1::OrgUnit& unit,
                                       const std::string& parent_path) {
   std::optional<std::string> parent;

@@ -42,6 +42,8 @@ class Repository {
   static absl::StatusOr<StoredOrgUnit> GetOrgUnit(pqxx::transaction_base& tx, const std::string& id,
                                                   absl::string_view field = "id");
   static OfficeRef OwningOffice(pqxx::transaction_base& tx, const std::string& path);
+  // An office seated at `path` or below it (the shallowest; id empty when there is none).
+  static OfficeRef OfficeWithin(pqxx::transaction_base& tx, const std::string& path);
   static v1::OrgUnit InsertOrgUnit(pqxx::work& tx, const v1::OrgUnit& unit,
                                    const std::string& parent_path);
   static void UpdateOrgUnit(pqxx::work& tx, const std::string& id, const std::string& name,

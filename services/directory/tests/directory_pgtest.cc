@@ -323,6 +323,56 @@ TEST_F(DirectoryTest, BadInputIsRefusedWithTheFieldAndNothingIsWritten) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
+// Every service keeps the owning office's path with its records; an office that moved would leave
+// them readable by its old superior and hidden from its new one. So units holding an office stay.
+TEST_F(DirectoryTest, UnitsHoldingAnOfficeCannotMove) {
+  City c = MakeCity();
+  const std::string admin = AdminToken();
+  v1::OrgUnit dept = CreateUnit(admin, c.county_a.id(), "甲县财政局", v1::OrgUnit::DEPARTMENT);
+  v1::OrgUnit group = CreateUnit(admin, c.city.id(), "某集团", v1::OrgUnit::ENTERPRISE_GROUP);
+  v1::OrgUnit sub = CreateUnit(admin, group.id(), "某子公司", v1::OrgUnit::SUBSIDIARY);
+  v1::Office sub_office = CreateOffice(admin, sub.id(), "某子公司巡察办");
+  const int moves_before =
+      CountRows("SELECT count(*) FROM audit_log WHERE action = 'org_unit.move'");
+
+  auto move = [&](const std::string& id, const std::string& new_parent) {
+    v1::MoveOrgUnitRequest req;
+    req.set_id(id);
+    req.set_new_parent(new_parent);
+    v1::OrgUnit out;
+    return stub_->MoveOrgUnit(Ctx(admin).get(), req, &out);
+  };
+  auto path_of = [&](const std::string& id) {
+    v1::GetOrgUnitRequest get;
+    get.set_id(id);
+    v1::OrgUnit out;
+    EXPECT_TRUE(stub_->GetOrgUnit(Ctx(admin).get(), get, &out).ok());
+    return out.path();
+  };
+  // The office's own seat, and a unit with an office further down.
+  for (const auto& [unit, office] :
+       {std::pair{c.county_a.id(), c.office_a.id()}, std::pair{group.id(), sub_office.id()}}) {
+    const std::string before = path_of(unit);
+    grpc::Status s = move(unit, c.county_b.id());
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_TRUE(absl::StartsWith(s.error_message(), "id: org unit " + unit)) << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), office)) << s.error_message();
+    EXPECT_EQ(path_of(unit), before);
+  }
+  EXPECT_EQ(path_of(sub.id()), sub.path());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM audit_log WHERE action = 'org_unit.move'"),
+            moves_before);
+
+  // Under the parent it already has: nothing changes, allowed.
+  grpc::Status s = move(c.county_a.id(), c.city.id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(path_of(c.county_a.id()), c.county_a.path());
+  // A unit without an office moves, into another county's tree.
+  s = move(dept.id(), c.county_b.id());
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(absl::StartsWith(path_of(dept.id()), c.county_b.path() + ".")) << path_of(dept.id());
+}
+
 TEST_F(DirectoryTest, IdempotencyKeyMakesARetryHarmless) {
   const std::string admin = AdminToken();
   v1::CreateOrgUnitRequest req;
