@@ -509,6 +509,11 @@ void HttpServer::Impl::Accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
+      // An answer the socket does not take in one send goes out in pieces; with Nagle's
+      // algorithm the last small piece would wait for the client's (possibly delayed, up to
+      // 40 ms) acknowledgement of the previous one.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       if (tls) {
         std::make_shared<Session<TlsStream>>(std::move(socket), this)->Start();
       } else {
