@@ -108,24 +108,29 @@ absl::StatusOr<StoredOrgUnit> Repository::GetOrgUnit(pqxx::transaction_base& tx,
   return OrgFromRow(r[0]);
 }
 
-OfficeRef Repository::OwningOffice(pqxx::transaction_base& tx, const std::string& path) {
-  pqxx::result r = PgExec(
-      tx,
-      "SELECT o.id::text, ou.path::text FROM offices o JOIN org_units ou ON ou.id = o.org_unit_id "
-      "WHERE ou.path @> $1::ltree ORDER BY nlevel(ou.path) DESC LIMIT 1",
-      path);
+namespace {
+
+// The first office (its id and its seat's path) in the order `where_and_order` gives, over
+// offices joined to their seats; `path` is $1.
+OfficeRef FirstOffice(pqxx::transaction_base& tx, const char* where_and_order,
+                      const std::string& path) {
+  pqxx::result r = PgExec(tx,
+                          absl::StrCat("SELECT o.id::text, ou.path::text FROM offices o "
+                                       "JOIN org_units ou ON ou.id = o.org_unit_id WHERE ",
+                                       where_and_order, " LIMIT 1"),
+                          path);
   if (r.empty()) return {};
   return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
 }
 
+}  // namespace
+
+OfficeRef Repository::OwningOffice(pqxx::transaction_base& tx, const std::string& path) {
+  return FirstOffice(tx, "ou.path @> $1::ltree ORDER BY nlevel(ou.path) DESC", path);
+}
+
 OfficeRef Repository::OfficeWithin(pqxx::transaction_base& tx, const std::string& path) {
-  pqxx::result r = PgExec(
-      tx,
-      "SELECT o.id::text, ou.path::text FROM offices o JOIN org_units ou ON ou.id = o.org_unit_id "
-      "WHERE ou.path <@ $1::ltree ORDER BY nlevel(ou.path), ou.path LIMIT 1",
-      path);
-  if (r.empty()) return {};
-  return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+  return FirstOffice(tx, "ou.path <@ $1::ltree ORDER BY nlevel(ou.path), ou.path", path);
 }
 
 v1::OrgUnit Repository::InsertOrgUnit(pqxx::work& tx, const v1::OrgUnit& unit,
