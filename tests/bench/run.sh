@@ -233,18 +233,26 @@ TOKEN_STAFF=$OUT/tokens/city_staff.token
 TOKEN_LEADING=$OUT/tokens/city_leading.token
 TOKEN_LEADER=$OUT/tokens/leader.token
 sleep 3
-rss() {  # rss PID → KiB
-  awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
+# rss PID: sets RSS_KIB to the process's resident set in KiB (0 once it is gone). Shell builtins
+# only, no command substitution: the sampler below runs during the measurements, and a fork (and
+# exec of awk) per process per sample took CPU from what was being measured.
+rss() {
+  RSS_KIB=0
+  local key value _
+  while read -r key value _; do
+    if [ "$key" = VmRSS: ]; then RSS_KIB=$value; return 0; fi
+  done 2>/dev/null < "/proc/$1/status" || true
 }
 for name in "${SERVICES[@]}" gateway; do
-  echo "{\"section\":\"rss_idle\",\"label\":\"$name\",\"kib\":$(rss "${PID[$name]}")}" >> "$RESULTS"
+  rss "${PID[$name]}"
+  echo "{\"section\":\"rss_idle\",\"label\":\"$name\",\"kib\":$RSS_KIB}" >> "$RESULTS"
 done
 
 # Peak RSS of every process while the load runs (sampled twice a second).
 ( declare -A peak=()
   while :; do
     for name in "${SERVICES[@]}" gateway; do
-      v=$(rss "${PID[$name]}"); [ "${v:-0}" -gt "${peak[$name]:-0}" ] && peak[$name]=$v
+      rss "${PID[$name]}"; [ "$RSS_KIB" -gt "${peak[$name]:-0}" ] && peak[$name]=$RSS_KIB
     done
     for name in "${!peak[@]}"; do echo "$name ${peak[$name]}"; done > "$WORK/rss_peak.txt"
     sleep 0.5
