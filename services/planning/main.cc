@@ -36,7 +36,12 @@ absl::Status Run(const xuncha::Config& config) {
   ASSIGN_OR_RETURN(ServerOptions options,
                    ServerOptionsFromConfig(config, "127.0.0.1:7102", *base.pool));
   GrpcServer server(options, {&service});
-  return ServeUntilSignal(server, base.relay.get(), {});
+  // Engagement targets follow their org units when directory moves them.
+  auto directory_events = MakeConsumer(config, base, "planning", {"directory"},
+                                       [&app](pqxx::work& tx, const ConsumedEvent& event) {
+                                         return app.HandleDirectoryEvent(tx, event);
+                                       });
+  return ServeUntilSignal(server, base.relay.get(), {directory_events.get()});
 }
 
 }  // namespace

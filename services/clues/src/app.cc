@@ -502,11 +502,8 @@ absl::Status CluesApp::HandleEvent(pqxx::work& tx, const ConsumedEvent& event) {
 
 absl::Status CluesApp::RegisterSuggestedClue(pqxx::work& tx, const ConsumedEvent& event) {
   ::xuncha::issues::v1::IssueClueSuggested s;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;  // issues may add fields before we know them
-  if (!google::protobuf::util::JsonStringToMessage(event.payload_json, &s, options).ok() ||
-      ValidateId("issue_id", s.issue_id()).ok() == false || s.engagement_id().empty() ||
-      s.office_id().empty() || !IsLtreePath(s.office_path())) {
+  if (!ParseEventPayload(event, &s) || ValidateId("issue_id", s.issue_id()).ok() == false ||
+      s.engagement_id().empty() || s.office_id().empty() || !IsLtreePath(s.office_path())) {
     // A malformed event would be redelivered forever; it is logged and skipped instead.
     log::Warning("skipping malformed clue suggestion", {{"event_id", event.event_id}});
     return absl::OkStatus();

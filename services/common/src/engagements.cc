@@ -97,9 +97,7 @@ absl::StatusOr<EngagementSnapshot> LoadEngagement(pqxx::transaction_base& tx, co
 absl::Status HandleEngagementEvent(pqxx::work& tx, const ConsumedEvent& event) {
   if (event.type != kEngagementChangedEvent) return absl::OkStatus();
   EngagementSnapshot snapshot;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(event.payload_json, &snapshot, options).ok()) {
+  if (!ParseEventPayload(event, &snapshot)) {
     // A malformed event will never parse: record it as processed rather than retry forever.
     log::Error("engagement event unreadable, skipped", {{"event_id", event.event_id}});
     return absl::OkStatus();

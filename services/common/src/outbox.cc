@@ -1,5 +1,8 @@
 #include "xuncha/outbox.h"
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "absl/strings/str_cat.h"
 #include "xuncha/log.h"
 #include "xuncha/pg.h"
@@ -245,6 +248,12 @@ void EventConsumer::Start() {
 void EventConsumer::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+}
+
+bool ParseEventPayload(const ConsumedEvent& event, google::protobuf::Message* out) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  return google::protobuf::util::JsonStringToMessage(event.payload_json, out, options).ok();
 }
 
 }  // namespace xuncha

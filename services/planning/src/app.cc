@@ -11,6 +11,7 @@
 #include "xuncha/change.h"
 #include "xuncha/crypto.h"
 #include "xuncha/idempotency.h"
+#include "xuncha/log.h"
 #include "xuncha/scope.h"
 #include "xuncha/status.h"
 
@@ -86,6 +87,28 @@ absl::Status PlanningApp::PublishEngagements(pqxx::work& tx, const std::string& 
   const std::vector<std::string> ids = Repository::BumpVersions(tx, round_id, group_id);
   for (const EngagementSnapshot& s : Repository::Snapshots(tx, ids)) {
     RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), ToJson(s)}).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PlanningApp::HandleDirectoryEvent(pqxx::work& tx, const ConsumedEvent& event) {
+  if (event.type != "directory.org_unit.moved") return absl::OkStatus();
+  ::xuncha::directory::v1::OrgUnit unit;
+  // A moved unit always has a parent, so its path has two labels at least.
+  if (!ParseEventPayload(event, &unit) || !IsLtreePath(unit.path()) ||
+      unit.path().find('.') == std::string::npos) {
+    // It would fail the same way on every delivery: logged and skipped, not retried.
+    log::Error("directory event unreadable, skipped",
+               {{"event_id", event.event_id}, {"type", event.type}});
+    return absl::OkStatus();
+  }
+  const std::vector<std::string> ids = Repository::RerootUnitPaths(tx, unit.path());
+  for (const EngagementSnapshot& s : Repository::Snapshots(tx, ids)) {
+    RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), ToJson(s)}).status());
+  }
+  if (!ids.empty()) {
+    log::Info("engagement targets moved with their org unit",
+              {{"unit_id", unit.id()}, {"engagements", absl::StrCat(ids.size())}});
   }
   return absl::OkStatus();
 }

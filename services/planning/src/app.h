@@ -72,6 +72,12 @@ class PlanningApp {
   // Public route: no principal.
   absl::StatusOr<v1::Announcement> GetAnnouncement(const std::string& engagement_id);
 
+  // EventHandler on directory's stream. `directory.org_unit.moved`: the stored paths of the unit
+  // and of everything below it follow it, and each engagement whose target moved is published
+  // again, so that every service's replica (and the liaison and statistics checks that read its
+  // target path) sees where the unit now is. Other events are ignored.
+  absl::Status HandleDirectoryEvent(pqxx::work& tx, const ConsumedEvent& event);
+
  private:
   // Runs `body` in one transaction honouring the caller's Idempotency-Key (a retry with the same
   // key and request gets the stored `response`), then nudges the outbox relay.

@@ -471,6 +471,31 @@ std::map<std::string, std::vector<Assignment>> Repository::Assignments(
 // ---------------------------------------------------------------------------------------------
 // Engagements
 
+std::vector<std::string> Repository::RerootUnitPaths(pqxx::work& tx, const std::string& new_path) {
+  // Directory gives every unit its own label when it is created and keeps it through moves
+  // (c1.u7.u19: u19 is that unit wherever it sits), so a stored path runs through the moved unit
+  // exactly when it contains the unit's label, the last label of its new path ($1). What
+  // follows the label is kept; what precedes it becomes the new path. Rows already re-rooted (a
+  // redelivered event) compute to the path they have and are left alone.
+  static const std::string kRerooted =
+      "CASE WHEN index(unit_path, subpath($1::ltree, -1)) + 1 = nlevel(unit_path) THEN $1::ltree "
+      "ELSE $1::ltree || subpath(unit_path, index(unit_path, subpath($1::ltree, -1)) + 1) END";
+  static const std::string kThroughMoved =
+      "unit_path ~ ('*.' || ltree2text(subpath($1::ltree, -1)) || '.*')::lquery AND unit_path <> " +
+      kRerooted;
+  PgExec(tx, "UPDATE plan_units SET unit_path = " + kRerooted + " WHERE " + kThroughMoved,
+         new_path);
+  pqxx::result r = PgExec(tx,
+                          "UPDATE group_targets SET unit_path = " + kRerooted +
+                              ", version = nextval('engagement_versions') WHERE " + kThroughMoved +
+                              " RETURNING id::text",
+                          new_path);
+  std::vector<std::string> ids;
+  for (const auto& row : r) ids.push_back(row[0].as<std::string>());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 std::vector<std::string> Repository::BumpVersions(pqxx::work& tx, const std::string& round_id,
                                                   const std::string& group_id) {
   pqxx::result r =

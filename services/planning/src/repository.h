@@ -107,6 +107,10 @@ class Repository {
                                                const std::string& group_id = "");
   static std::vector<EngagementSnapshot> Snapshots(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& ids);
+  // An org unit moved in directory and now sits at `new_path`: every stored path that runs
+  // through it (the unit itself and anything below it, in plan_units and group_targets) is
+  // re-rooted there. Targets whose path changed get a new version; returns their ids.
+  static std::vector<std::string> RerootUnitPaths(pqxx::work& tx, const std::string& new_path);
   static absl::StatusOr<EngagementSnapshot> GetEngagement(pqxx::transaction_base& tx,
                                                           const std::string& id,
                                                           absl::string_view field = "id");

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -729,6 +731,60 @@ TEST_F(PlanningTest, DrawRespectsRecusalIsLoggedAndInfeasibleDrawWritesNothing) 
   s = plan_->DrawMembers(Ctx(city.a.admin).get(), draw, &result);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "OVERLAP")) << s.error_message();
+}
+
+// Directory moves a unit (units holding an office cannot move, see directory): planning re-roots
+// the paths it keeps for the unit and for units below it, and publishes their engagements again,
+// so that every service's replica checks liaisons and rolls up statistics by the new place.
+TEST_F(PlanningTest, EngagementTargetsFollowTheirOrgUnitWhenItMoves) {
+  City city = MakeCity();
+  const std::string leading = User("leading-a", city.a.office.id(), {dir::User::LEADING_GROUP});
+  dir::OrgUnit section =
+      Unit(city.a.admin, city.a.finance.id(), "预算股", dir::OrgUnit::DEPARTMENT);
+  v1::Plan annual = ApprovedAnnualPlan(city.a.admin, leading);
+  v1::Round round;
+  ASSERT_TRUE(CreateRound(city.a.admin, annual.id(), v1::Round::REGULAR, DaysFromToday(1),
+                          DaysFromToday(40), &round)
+                  .ok());
+  v1::Group group;
+  ASSERT_TRUE(CreateGroup(city.a.admin, round.id(), "第一组", "",
+                          {section.id(), city.a.finance.id(), city.a.education.id()}, {}, &group)
+                  .ok());
+  std::map<std::string, std::string> engagement;  // unit id → engagement id
+  for (const auto& t : group.targets()) engagement[t.unit_id()] = t.engagement_id();
+  ASSERT_EQ(engagement.size(), 3u);
+  for (const auto& [unit, id] : engagement) ASSERT_EQ(PublishedSnapshots(id, 1).size(), 1u);
+
+  // The finance bureau, with its section, moves under the education bureau.
+  dir::MoveOrgUnitRequest move;
+  move.set_id(city.a.finance.id());
+  move.set_new_parent(city.a.education.id());
+  dir::OrgUnit moved;
+  grpc::Status s = dir_->MoveOrgUnit(Ctx(city.a.admin).get(), move, &moved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string finance_path = moved.path();
+  const std::string section_path =
+      finance_path + section.path().substr(city.a.finance.path().size());
+  ASSERT_TRUE(absl::StartsWith(finance_path, city.a.education.path() + ".")) << finance_path;
+
+  for (const auto& [unit, path] :
+       {std::pair{city.a.finance.id(), finance_path}, std::pair{section.id(), section_path}}) {
+    std::vector<EngagementSnapshot> published = PublishedSnapshots(engagement[unit], 2);
+    ASSERT_EQ(published.size(), 2u) << unit;
+    EXPECT_EQ(published.back().target_unit_path(), path);
+    EXPECT_GT(published.back().version(), published.front().version());
+    EngagementSnapshot read;
+    ASSERT_TRUE(GetEngagement(city.a.admin, engagement[unit], &read).ok());
+    EXPECT_EQ(read.target_unit_path(), path);
+  }
+  // The education bureau did not move: its engagement is not published again.
+  EngagementSnapshot education;
+  ASSERT_TRUE(GetEngagement(city.a.admin, engagement[city.a.education.id()], &education).ok());
+  EXPECT_EQ(education.target_unit_path(), city.a.education.path());
+  EXPECT_EQ(PublishedSnapshots(engagement[city.a.education.id()], 1).size(), 1u);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM group_targets WHERE unit_path = '",
+                               section_path, "'")),
+            1);
 }
 
 TEST_F(PlanningTest, BadRoundInputIsRefusedAndNothingIsStored) {

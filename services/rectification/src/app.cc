@@ -53,13 +53,6 @@ absl::Status SkipUnreadable(const ConsumedEvent& event, absl::string_view why) {
   return absl::OkStatus();
 }
 
-template <typename Message>
-bool ParsePayload(const ConsumedEvent& event, Message* out) {
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  return google::protobuf::util::JsonStringToMessage(event.payload_json, out, options).ok();
-}
-
 }  // namespace
 
 RectificationApp::RectificationApp(PgPool& pool, OutboxRelay* relay) : pool_(pool), relay_(relay) {}
@@ -103,7 +96,8 @@ absl::Status RectificationApp::HandleEvent(pqxx::work& tx, const ConsumedEvent& 
 
 absl::Status RectificationApp::ApplyCalendarYear(pqxx::work& tx, const ConsumedEvent& event) {
   ::xuncha::directory::v1::CalendarYear year;
-  if (!ParsePayload(event, &year)) return SkipUnreadable(event, "payload is not a CalendarYear");
+  if (!ParseEventPayload(event, &year))
+    return SkipUnreadable(event, "payload is not a CalendarYear");
   absl::StatusOr<std::vector<CalendarEntry>> entries = CalendarYearEntries(year);
   // Directory validated the year before publishing it; a year that fails here would make every
   // deadline in it wrong, so the replica keeps what it had.
@@ -118,7 +112,7 @@ absl::Status RectificationApp::ApplyCalendarYear(pqxx::work& tx, const ConsumedE
 
 absl::Status RectificationApp::ApplyEvidence(pqxx::work& tx, const ConsumedEvent& event) {
   ::xuncha::fieldwork::v1::EvidenceEvent evidence;
-  if (!ParsePayload(event, &evidence) || evidence.engagement_id().empty()) {
+  if (!ParseEventPayload(event, &evidence) || evidence.engagement_id().empty()) {
     return SkipUnreadable(event, "payload is not an EvidenceEvent with an engagement");
   }
   google::protobuf::RepeatedPtrField<std::string> one;
@@ -169,7 +163,7 @@ absl::Status RectificationApp::CheckEvidenceExists(pqxx::work& tx, absl::string_
 
 absl::Status RectificationApp::ApplyFeedback(pqxx::work& tx, const ConsumedEvent& event) {
   Repository::FedBack feedback;
-  const bool parsed = ParsePayload(event, &feedback);
+  const bool parsed = ParseEventPayload(event, &feedback);
   // See SkipUnreadable.
   if (!parsed || feedback.engagement_id().empty() || feedback.office_id().empty() ||
       feedback.office_path().empty() || feedback.target_unit_path().empty() ||

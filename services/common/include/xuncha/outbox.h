@@ -18,6 +18,10 @@
 #include "xuncha/pg.h"
 #include "xuncha/redis.h"
 
+namespace google::protobuf {
+class Message;
+}  // namespace google::protobuf
+
 namespace xuncha {
 
 struct OutboxEvent {
@@ -73,6 +77,11 @@ struct ConsumedEvent {
   std::string source;
   std::string occurred_at;
 };
+
+// Reads an event's JSON payload into `out`. Fields the reader does not know are ignored: the
+// publishing service may add fields before its consumers know them. False when it does not
+// parse (the caller logs and skips such an event: it would fail the same way on every retry).
+bool ParseEventPayload(const ConsumedEvent& event, google::protobuf::Message* out);
 
 struct ConsumerOptions {
   std::vector<std::string> streams;
