@@ -1,18 +1,17 @@
 #include "xuncha/log.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "xuncha/background.h"
 
 namespace xuncha::log {
 namespace {
@@ -132,25 +131,25 @@ std::string FormatLine(Level level, absl::string_view message,
   return line;
 }
 
-// Lines waiting to be written while BufferLines is on. Leaked on purpose: the flusher thread and
+// Lines waiting to be written while BufferLines is on. Leaked on purpose: the writer thread and
 // late loggers (static destructors, other threads at exit) may still use it.
 struct Pending {
-  // Past this the flusher is woken before its delay is up.
+  // Past this the writer is woken before its delay is up.
   static constexpr std::size_t kWakeBytes = 64 << 10;
   // Past this info lines are dropped (and counted): stderr is not keeping up (a stalled log
   // collector), and a logger must neither block nor grow without bound because of it.
   static constexpr std::size_t kMaxBytes = 8 << 20;
 
-  std::mutex mu;  // guards everything below but write_mu
+  std::mutex mu;  // guards the fields up to write_mu
   std::string lines;
   uint64_t dropped = 0;
-  absl::Duration delay;    // zero: buffering off, the flusher sleeps until woken
-  bool wake_now = false;   // 64 KiB are waiting
-  bool new_delay = false;  // BufferLines was called
-  std::condition_variable wake;
+  absl::Duration delay;        // zero: buffering off
+  bool flush_asked = false;    // the writer was woken because 64 KiB are waiting
+  bool delay_changed = false;  // ... or because BufferLines set a new delay: nothing to write
   // Held while a batch is taken and written, so batches reach stderr in the order they were
   // taken (a thread cannot take a batch and be overtaken by a later one).
   std::mutex write_mu;
+  BackgroundThread writer;  // never stopped: it lives as long as the process
 
   void WriteWaiting() {
     std::lock_guard write_lock(write_mu);
@@ -167,35 +166,31 @@ struct Pending {
     }
     if (!batch.empty()) std::fwrite(batch.data(), 1, batch.size(), stderr);
   }
+
+  void WriteLoop() {
+    for (;;) {
+      absl::Duration wait;
+      {
+        std::lock_guard lock(mu);
+        // While off, Write() does not come here; the writer just sleeps.
+        wait = delay > absl::ZeroDuration() ? delay : absl::Hours(1);
+      }
+      if (!writer.Wait(wait)) return;
+      {
+        std::lock_guard lock(mu);
+        const bool only_new_delay = delay_changed && !flush_asked;
+        delay_changed = flush_asked = false;
+        if (only_new_delay) continue;  // start waiting anew with it, without writing early
+      }
+      WriteWaiting();
+    }
+  }
 };
 Pending& Waiting() {
   static Pending* pending = new Pending;
   return *pending;
 }
 std::atomic<bool> g_buffered{false};
-
-void FlushLoop() {
-  Pending& pending = Waiting();
-  std::unique_lock lock(pending.mu);
-  for (;;) {
-    const auto woken = [&] { return pending.wake_now || pending.new_delay; };
-    bool due = false;
-    if (pending.delay > absl::ZeroDuration()) {
-      due = !pending.wake.wait_for(lock, absl::ToChronoMilliseconds(pending.delay), woken);
-    } else {
-      pending.wake.wait(lock, woken);
-    }
-    if (pending.new_delay) {
-      // Only the delay changed: start waiting anew with it, without writing early.
-      pending.new_delay = false;
-      if (!pending.wake_now && !due) continue;
-    }
-    pending.wake_now = false;
-    lock.unlock();
-    pending.WriteWaiting();
-    lock.lock();
-  }
-}
 
 }  // namespace
 
@@ -213,14 +208,14 @@ void Write(Level level, absl::string_view message, std::initializer_list<Field> 
         return;
       }
       pending.lines += line;
-      if (!write_now && pending.lines.size() >= Pending::kWakeBytes && !pending.wake_now) {
-        pending.wake_now = wake = true;
+      if (!write_now && pending.lines.size() >= Pending::kWakeBytes && !pending.flush_asked) {
+        pending.flush_asked = wake = true;
       }
     }
     if (write_now) {
       pending.WriteWaiting();
     } else if (wake) {
-      pending.wake.notify_one();
+      pending.writer.Wake();
     }
     return;
   }
@@ -234,18 +229,16 @@ void BufferLines(absl::Duration max_delay) {
   {
     std::lock_guard lock(pending.mu);
     pending.delay = on ? max_delay : absl::ZeroDuration();
-    pending.new_delay = true;
+    pending.delay_changed = true;
   }
   if (on) {
-    static std::once_flag started;
-    std::call_once(started, [] {
-      std::thread(FlushLoop).detach();
-      std::atexit(Flush);
-    });
+    pending.writer.Start([&pending] { pending.WriteLoop(); });  // no-op when running
+    static std::once_flag at_exit;
+    std::call_once(at_exit, [] { std::atexit(Flush); });
   }
   g_buffered.store(on, std::memory_order_relaxed);
   if (!on) pending.WriteWaiting();
-  pending.wake.notify_one();
+  pending.writer.Wake();
 }
 
 void Flush() { Waiting().WriteWaiting(); }

@@ -84,7 +84,10 @@ absl::Status PlanningApp::WriteOnce(const RequestContext& rc, absl::string_view 
 
 absl::Status PlanningApp::PublishEngagements(pqxx::work& tx, const std::string& round_id,
                                              const std::string& group_id) {
-  const std::vector<std::string> ids = Repository::BumpVersions(tx, round_id, group_id);
+  return PublishSnapshots(tx, Repository::BumpVersions(tx, round_id, group_id));
+}
+
+absl::Status PlanningApp::PublishSnapshots(pqxx::work& tx, const std::vector<std::string>& ids) {
   for (const EngagementSnapshot& s : Repository::Snapshots(tx, ids)) {
     RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), ToJson(s)}).status());
   }
@@ -103,9 +106,7 @@ absl::Status PlanningApp::HandleDirectoryEvent(pqxx::work& tx, const ConsumedEve
     return absl::OkStatus();
   }
   const std::vector<std::string> ids = Repository::RerootUnitPaths(tx, unit.path());
-  for (const EngagementSnapshot& s : Repository::Snapshots(tx, ids)) {
-    RETURN_IF_ERROR(AppendOutbox(tx, {kEngagementChangedEvent, s.id(), ToJson(s)}).status());
-  }
+  RETURN_IF_ERROR(PublishSnapshots(tx, ids));
   if (!ids.empty()) {
     log::Info("engagement targets moved with their org unit",
               {{"unit_id", unit.id()}, {"engagements", absl::StrCat(ids.size())}});

@@ -89,6 +89,9 @@ class PlanningApp {
   // planning.engagement.changed event with its fresh snapshot.
   absl::Status PublishEngagements(pqxx::work& tx, const std::string& round_id,
                                   const std::string& group_id = "");
+  // Appends a planning.engagement.changed event with the current snapshot of each engagement
+  // (their versions already bumped).
+  absl::Status PublishSnapshots(pqxx::work& tx, const std::vector<std::string>& ids);
   // Resolves units through directory and checks they lie in the organiser's tree (and, for
   // CROSS groups, outside the group's own office).
   absl::StatusOr<std::vector<UnitInfo>> ResolveTargets(OrgDirectory& directory,

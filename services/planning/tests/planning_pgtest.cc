@@ -210,6 +210,18 @@ class PlanningTest : public ::testing::Test {
     return plan_->CreateRound(Ctx(token).get(), req, out);
   }
 
+  // A REGULAR round, stationed from `start_days` to `end_days` from today, in a new annual plan of
+  // the caller's office approved by `leading`.
+  v1::Round RegularRound(const std::string& token, const std::string& leading, int start_days,
+                         int end_days) {
+    v1::Plan annual = ApprovedAnnualPlan(token, leading);
+    v1::Round round;
+    grpc::Status s = CreateRound(token, annual.id(), v1::Round::REGULAR, DaysFromToday(start_days),
+                                 DaysFromToday(end_days), &round);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return round;
+  }
+
   grpc::Status CreateGroup(const std::string& token, const std::string& round,
                            const std::string& name, const std::string& source_office,
                            const std::vector<std::string>& targets,
@@ -555,11 +567,8 @@ TEST_F(PlanningTest, PlansAreVisibleToTheirOfficeAndTheCityOnlyAndCoverageRollsU
   EXPECT_EQ(Count("SELECT count(*) FROM plans"), plans_before);
 
   // A regular round in the field covers the finance bureau.
-  v1::Plan annual = ApprovedAnnualPlan(city.a.admin, leading_a);
-  v1::Round round;
-  ASSERT_TRUE(CreateRound(city.a.admin, annual.id(), v1::Round::REGULAR, DaysFromToday(1),
-                          DaysFromToday(40), &round)
-                  .ok());
+  v1::Round round = RegularRound(city.a.admin, leading_a, 1, 40);
+  ASSERT_FALSE(round.id().empty());
   v1::Group group;
   ASSERT_TRUE(
       CreateGroup(city.a.admin, round.id(), "第一组", "", {city.a.finance.id()}, {}, &group).ok());
@@ -654,11 +663,8 @@ TEST_F(PlanningTest, DrawRespectsRecusalIsLoggedAndInfeasibleDrawWritesNothing) 
   EXPECT_EQ(plan_->ListTalentPool(Ctx(city.b.admin).get(), other_pool, &pool).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  v1::Plan annual = ApprovedAnnualPlan(city.a.admin, leading_a);
-  v1::Round round;
-  ASSERT_TRUE(CreateRound(city.a.admin, annual.id(), v1::Round::REGULAR, DaysFromToday(10),
-                          DaysFromToday(60), &round)
-                  .ok());
+  v1::Round round = RegularRound(city.a.admin, leading_a, 10, 60);
+  ASSERT_FALSE(round.id().empty());
   v1::Group finance_group, education_group;
   ASSERT_TRUE(
       CreateGroup(city.a.admin, round.id(), "财政组", "", {city.a.finance.id()}, {}, &finance_group)
@@ -741,11 +747,8 @@ TEST_F(PlanningTest, EngagementTargetsFollowTheirOrgUnitWhenItMoves) {
   const std::string leading = User("leading-a", city.a.office.id(), {dir::User::LEADING_GROUP});
   dir::OrgUnit section =
       Unit(city.a.admin, city.a.finance.id(), "预算股", dir::OrgUnit::DEPARTMENT);
-  v1::Plan annual = ApprovedAnnualPlan(city.a.admin, leading);
-  v1::Round round;
-  ASSERT_TRUE(CreateRound(city.a.admin, annual.id(), v1::Round::REGULAR, DaysFromToday(1),
-                          DaysFromToday(40), &round)
-                  .ok());
+  v1::Round round = RegularRound(city.a.admin, leading, 1, 40);
+  ASSERT_FALSE(round.id().empty());
   v1::Group group;
   ASSERT_TRUE(CreateGroup(city.a.admin, round.id(), "第一组", "",
                           {section.id(), city.a.finance.id(), city.a.education.id()}, {}, &group)
